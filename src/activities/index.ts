@@ -1,0 +1,30 @@
+/**
+ * Every side effect of the lab, as Temporal activities. Built by a factory so tests (and other
+ * environments) hand in their own dependencies; workflows import only the *type* of this object.
+ */
+import type { LabSpec } from '../config/labSpec.js';
+import type { LabEnvironment } from '../environments/labEnvironment.js';
+import { resolveEnvironment } from '../environments/index.js';
+import { withLabErrors } from './failures.js';
+import { createPlatformActivities } from './platform.js';
+import { createPostgresActivities } from './postgres/index.js';
+import { createReportActivities } from './reports.js';
+
+export interface ActivityDeps {
+  /** Which platform hosts a lab; defaults to the one named in the spec. */
+  environmentFor(spec: LabSpec): LabEnvironment;
+  /** Where reports go; defaults to `<dataDir>/<cluster>/reports`. */
+  reportsDir?(spec: LabSpec): string;
+}
+
+export const defaultDeps: ActivityDeps = { environmentFor: resolveEnvironment };
+
+export function createActivities(deps: ActivityDeps = defaultDeps) {
+  return withLabErrors({
+    ...createPlatformActivities(deps),
+    ...createPostgresActivities(deps),
+    ...createReportActivities(deps),
+  });
+}
+
+export type LabActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,29 @@
+/** Activities that drive the platform (start, stop, observe nodes) through the environment interface. */
+import { heartbeat } from '@temporalio/activity';
+import type { LabSpec } from '../config/labSpec.js';
+import type { ActivityDeps } from './index.js';
+import type { NodeState, ProvisionResult, StartResult } from './results.js';
+
+export function createPlatformActivities(deps: ActivityDeps) {
+  return {
+    async preflight(spec: LabSpec): Promise<void> {
+      await deps.environmentFor(spec).preflight();
+    },
+
+    async provisionPlatform(spec: LabSpec): Promise<ProvisionResult> {
+      return deps.environmentFor(spec).provision((detail) => heartbeat(detail));
+    },
+
+    async startNodes(spec: LabSpec): Promise<StartResult> {
+      return deps.environmentFor(spec).startNodes((detail) => heartbeat(detail));
+    },
+
+    async nodeStates(spec: LabSpec): Promise<NodeState[]> {
+      return deps.environmentFor(spec).status();
+    },
+
+    async teardownPlatform(spec: LabSpec, options: { removeData: boolean }): Promise<void> {
+      await deps.environmentFor(spec).teardown(options);
+    },
+  };
+}

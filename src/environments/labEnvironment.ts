@@ -1,0 +1,67 @@
+import type { EnvironmentName, LabSpec } from '../config/labSpec.js';
+
+/**
+ * The only place a platform shows through. Activities talk to a cluster through this interface, so
+ * workflows never branch on where the cluster runs. Every method is idempotent: observe, then converge.
+ */
+export type NodeRole = 'coordinator' | 'worker';
+
+export interface LabNode {
+  /** Stable name: `coordinator`, `worker-0`, `worker-1`, ... */
+  readonly name: string;
+  readonly role: NodeRole;
+  /** Where this tool connects to run SQL. */
+  readonly host: string;
+  readonly port: number;
+  /** Where the other nodes reach it: what goes into Citus metadata (never `localhost`). */
+  readonly clusterHost: string;
+  readonly clusterPort: number;
+}
+
+export interface NodeState {
+  readonly name: string;
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly detail?: string;
+}
+
+export interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface ProvisionResult {
+  /** Nodes created by this call; nodes that already existed are left untouched. */
+  readonly created: string[];
+  readonly existing: string[];
+}
+
+export interface StartResult {
+  readonly started: string[];
+  readonly alreadyRunning: string[];
+}
+
+export type ProgressReporter = (detail: string) => void;
+
+export interface LabEnvironment {
+  readonly kind: EnvironmentName;
+  readonly spec: LabSpec;
+  /** Checks the platform can host the lab at all (binaries, extension, ports, data dir). Throws LabError. */
+  preflight(): Promise<void>;
+  /** Creates what nodes need before they start (data directories, secrets). */
+  provision(progress?: ProgressReporter): Promise<ProvisionResult>;
+  /** Starts every node that is not running; running nodes are left alone. */
+  startNodes(progress?: ProgressReporter): Promise<StartResult>;
+  stopNodes(): Promise<void>;
+  nodes(): LabNode[];
+  credentials(): Promise<Credentials>;
+  status(): Promise<NodeState[]>;
+  /** Kills a node the hard way (the HA drill's fault). */
+  injectFault(nodeName: string): Promise<void>;
+  /** Stops everything; removes data only when asked. */
+  teardown(options: { removeData: boolean }): Promise<void>;
+}
+
+export function nodeNames(spec: Pick<LabSpec, 'workers'>): string[] {
+  return ['coordinator', ...Array.from({ length: spec.workers }, (_, i) => `worker-${i}`)];
+}

@@ -1,0 +1,41 @@
+/**
+ * Timeout and retry presets, by the kind of work an activity does. LabErrors that retrying cannot
+ * fix arrive as non-retryable ApplicationFailures, so these policies only govern transient trouble.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+
+const transientRetry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '15s',
+  maximumAttempts: 5,
+} as const;
+
+/** A few SQL statements against running nodes. */
+export const SQL_STEP: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  retry: transientRetry,
+};
+
+/** Platform work that may take a while (initdb, starting processes, pulling images): heartbeats. */
+export const PLATFORM_STEP: ActivityOptions = {
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '60s',
+  retry: { ...transientRetry, maximumAttempts: 3 },
+};
+
+/** Bulk data (COPY of the sample set): long, heartbeats while streaming. */
+export const DATA_STEP: ActivityOptions = {
+  startToCloseTimeout: '60m',
+  heartbeatTimeout: '2m',
+  retry: { ...transientRetry, maximumAttempts: 3 },
+};
+
+/** Waiting for nodes: the activity polls and heartbeats; its own deadline is in its arguments. */
+export function waitingStep(timeoutSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: `${timeoutSeconds + 60}s`,
+    heartbeatTimeout: '20s',
+    retry: { ...transientRetry, maximumAttempts: 2 },
+  };
+}

@@ -1,0 +1,141 @@
+import { CancellationScope, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { LabActivities } from '../activities/index.js';
+import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
+import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
+import type { DeployLabInput } from './inputs.js';
+import { childOptions, executeChild } from './labChildren.js';
+import { registerWorkers } from './registerWorkers.js';
+import type { DeployLabResult } from './results.js';
+import { StepRunner } from './stepRunner.js';
+import { verifyLab } from './verifyLab.js';
+
+export const DEPLOY_STEPS = [
+  'preflight',
+  'provision',
+  'start-nodes',
+  'wait-ready',
+  'register-workers',
+  'apply-schema',
+  'load-sample-data',
+  'verify',
+  'report',
+] as const;
+
+const DEFAULT_READY_TIMEOUT_S = 120;
+
+/**
+ * Deploys a lab from nothing (or from wherever an earlier run stopped): every step is an idempotent
+ * activity or child workflow, so a crashed worker or a re-run picks up without redoing finished work.
+ */
+export async function deployLab(input: DeployLabInput): Promise<DeployLabResult> {
+  const { spec } = input;
+  const readyTimeout = input.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_S;
+  const platform = proxyActivities<LabActivities>(PLATFORM_STEP);
+  const waiting = proxyActivities<LabActivities>(waitingStep(readyTimeout));
+  const sql = proxyActivities<LabActivities>(SQL_STEP);
+  const data = proxyActivities<LabActivities>(DATA_STEP);
+  const steps = new StepRunner('DeployLab', spec.cluster, DEPLOY_STEPS);
+
+  try {
+    await steps.run('preflight', () => platform.preflight(spec));
+    await steps.run(
+      'provision',
+      () => platform.provisionPlatform(spec),
+      (r) => `${r.created.length} created, ${r.existing.length} already there`,
+    );
+    await steps.run(
+      'start-nodes',
+      () => platform.startNodes(spec),
+      (r) => `${r.started.length} started, ${r.alreadyRunning.length} already running`,
+    );
+    const readiness = await steps.run(
+      'wait-ready',
+      () => waiting.waitForNodes(spec, { timeoutSeconds: readyTimeout }),
+      (r) => `${r.length} nodes accept connections`,
+    );
+    const registration = await steps.run(
+      'register-workers',
+      () => executeChild(registerWorkers, { args: [{ spec }], ...childOptions(spec, 'register-workers') }),
+      (r) => (r.unchanged ? 'already registered' : r.workers.map((w) => `${w.node}: ${w.action}`).join(', ')),
+    );
+    const schema = await steps.run(
+      'apply-schema',
+      () => sql.applySchema(spec),
+      (r) => `${r.created.length} tables created, ${r.existing.length} already there`,
+    );
+    const load = await steps.run(
+      'load-sample-data',
+      () => data.loadSampleData(spec),
+      (r) => (r.skipped ? 'already loaded' : `${sumRows(r.rows)} rows at ${Math.round(r.rowsPerSecond)} rows/s`),
+    );
+    const verification = await steps.run(
+      'verify',
+      () => executeChild(verifyLab, { args: [{ spec }], ...childOptions(spec, 'verify') }),
+      (r) => r.status,
+    );
+    const durationMs = steps.elapsedMs();
+    const reports = await steps.run('report', () =>
+      sql.writeReport(spec, {
+        kind: 'deploy',
+        title: `Deployment of lab ${spec.cluster} (${spec.env})`,
+        status: verification.status,
+        summary: deploySummary(spec, verification.status, durationMs),
+        checks: verification.checks,
+        steps: steps.steps(),
+        data: { readiness, registration, schema, load },
+      }),
+    );
+    upsertSearchAttributes([{ key: LAB_OUTCOME, value: verification.status }]);
+    return {
+      status: verification.status,
+      cluster: spec.cluster,
+      env: spec.env,
+      durationMs,
+      readiness,
+      registration,
+      schema,
+      load,
+      verification,
+      reports,
+      steps: steps.steps(),
+    };
+  } catch (err) {
+    upsertSearchAttributes([{ key: LAB_OUTCOME, value: 'FAIL' }]);
+    // The failure report is best effort and must be written even when the run is being cancelled.
+    await CancellationScope.nonCancellable(() =>
+      sql
+        .writeReport(spec, {
+          kind: 'deploy',
+          title: `Deployment of lab ${spec.cluster} (${spec.env}) FAILED`,
+          status: 'FAIL',
+          summary: { ...deploySummary(spec, 'FAIL', steps.elapsedMs()), error: errorMessage(err) },
+          steps: steps.steps(),
+        })
+        .catch(() => undefined),
+    );
+    throw err;
+  }
+}
+
+function deploySummary(spec: DeployLabInput['spec'], status: string, durationMs: number) {
+  return {
+    cluster: spec.cluster,
+    env: spec.env,
+    workers: spec.workers,
+    patients: spec.patients,
+    status,
+    duration_s: Math.round(durationMs / 100) / 10,
+  };
+}
+
+function sumRows(rows: Record<string, number>): number {
+  return Object.values(rows).reduce((a, b) => a + b, 0);
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${errorMessage(cause)}` : err.message;
+  }
+  return String(err);
+}

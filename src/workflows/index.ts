@@ -1,0 +1,6 @@
+/** Every workflow the worker registers. Only deterministic code may be reachable from here. */
+export { deployLab } from './deployLab.js';
+export { registerWorkers } from './registerWorkers.js';
+export { verifyLab } from './verifyLab.js';
+export { labStatus } from './labStatus.js';
+export { cleanupLab } from './cleanupLab.js';

@@ -1,0 +1,157 @@
+/**
+ * DeployLab and its children on the real Temporal dev server, with activities replaced.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { deployLab } from '../../src/workflows/index.js';
+import type { Progress } from '../../src/workflows/progress.js';
+import { progressQuery } from '../../src/workflows/progress.js';
+import { createFakeActivities, testSpec } from '../support/fakeActivities.js';
+import { connectTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';
+
+let t: TestTemporal;
+beforeAll(async () => {
+  t = await connectTemporal();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function runDeploy(worker: Worker, taskQueue: string, workflowId: string) {
+  return worker.runUntil(
+    t.client.workflow.execute(deployLab, { taskQueue, workflowId, args: [{ spec: testSpec() }] }),
+  );
+}
+
+test('runs every step in order and returns the verification status', async () => {
+  const calls: string[] = [];
+  const taskQueue = uniqueTaskQueue('deploy-order');
+  const worker = await createTestWorker(t, taskQueue, createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a)));
+  const result = await runDeploy(worker, taskQueue, `deploy-order-${taskQueue}`);
+
+  expect(result.status).toBe('PASS');
+  expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+    ['preflight', 'done'],
+    ['provision', 'done'],
+    ['start-nodes', 'done'],
+    ['wait-ready', 'done'],
+    ['register-workers', 'done'],
+    ['apply-schema', 'done'],
+    ['load-sample-data', 'done'],
+    ['verify', 'done'],
+    ['report', 'done'],
+  ]);
+  // Databases are ensured in parallel, so only their set is fixed; everything else is sequential.
+  const ensure = calls.filter((c) => c.startsWith('ensureDatabaseAndExtension'));
+  expect(ensure.sort()).toEqual([
+    'ensureDatabaseAndExtension(coordinator)',
+    'ensureDatabaseAndExtension(worker-0)',
+    'ensureDatabaseAndExtension(worker-1)',
+  ]);
+  expect(calls.filter((c) => !c.startsWith('ensureDatabaseAndExtension'))).toEqual([
+    'preflight',
+    'provisionPlatform',
+    'startNodes',
+    'waitForNodes',
+    'setCoordinatorHost',
+    'registerWorker(worker-0)',
+    'registerWorker(worker-1)',
+    'checkActiveWorkers',
+    'applySchema',
+    'loadSampleData',
+    'runVerification',
+    'writeReport(verify:PASS)',
+    'writeReport(deploy:PASS)',
+  ]);
+  expect(result.registration.unchanged).toBe(false);
+});
+
+test('retries a transient activity failure and completes', async () => {
+  let attempts = 0;
+  const taskQueue = uniqueTaskQueue('deploy-retry');
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities(() => undefined, {
+      async startNodes(spec) {
+        attempts += 1;
+        if (attempts === 1) throw new Error('pg_ctl: could not start server (transient)');
+        return { started: [`coordinator`, ...Array.from({ length: spec.workers }, (_, i) => `worker-${i}`)], alreadyRunning: [] };
+      },
+    }),
+  );
+  const result = await runDeploy(worker, taskQueue, `deploy-retry-${taskQueue}`);
+  expect(attempts).toBe(2);
+  expect(result.status).toBe('PASS');
+});
+
+test('surfaces a non-retryable failure at once, with its type and message, and writes a FAIL report', async () => {
+  const calls: string[] = [];
+  let preflights = 0;
+  const taskQueue = uniqueTaskQueue('deploy-fatal');
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a), {
+      async preflight() {
+        preflights += 1;
+        throw ApplicationFailure.nonRetryable('Citus is not installed for this PostgreSQL.', 'CitusNotInstalled');
+      },
+    }),
+  );
+  const err = await runDeploy(worker, taskQueue, `deploy-fatal-${taskQueue}`).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const root = rootCause(err);
+  expect(root).toBeInstanceOf(ApplicationFailure);
+  expect((root as ApplicationFailure).type).toBe('CitusNotInstalled');
+  expect((root as ApplicationFailure).message).toBe('Citus is not installed for this PostgreSQL.');
+  expect(preflights).toBe(1);
+  expect(calls).toEqual(['writeReport(deploy:FAIL)']);
+});
+
+test('the progress query shows the running step while the run waits', async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let markWaiting!: () => void;
+  const waiting = new Promise<void>((resolve) => (markWaiting = resolve));
+  const taskQueue = uniqueTaskQueue('deploy-progress');
+  const fakes = createFakeActivities(() => undefined);
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities(() => undefined, {
+      async waitForNodes(spec, options) {
+        markWaiting();
+        await released;
+        return fakes.waitForNodes(spec, options);
+      },
+    }),
+  );
+  const workflowId = `deploy-progress-${taskQueue}`;
+  const progress = await worker.runUntil(async () => {
+    const handle = await t.client.workflow.start(deployLab, { taskQueue, workflowId, args: [{ spec: testSpec() }] });
+    await waiting;
+    const seen: Progress = await handle.query(progressQuery);
+    release();
+    await handle.result();
+    return seen;
+  });
+  expect(progress.workflow).toBe('DeployLab');
+  expect(progress.current).toBe('wait-ready');
+  const byName = Object.fromEntries(progress.steps.map((s) => [s.name, s.status]));
+  expect(byName).toMatchObject({
+    preflight: 'done',
+    provision: 'done',
+    'start-nodes': 'done',
+    'wait-ready': 'running',
+    'register-workers': 'pending',
+    report: 'pending',
+  });
+});
+
+function rootCause(err: unknown): unknown {
+  let current = err;
+  while (current instanceof Error && (current as { cause?: unknown }).cause) current = (current as { cause?: unknown }).cause;
+  return current;
+}
