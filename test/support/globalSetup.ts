@@ -6,9 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
+import type * as DevServer from '../../src/temporal/devServer.js';
 
 // jest loads global setup outside its module mapper, so the TypeScript sources come in through tsx.
-type DevServerModule = typeof import('../../src/temporal/devServer.js');
+type DevServerModule = typeof DevServer;
 
 export default async function globalSetup(): Promise<void> {
   const { freePort, startDevServer }: DevServerModule = await tsImport('../../src/temporal/devServer.ts', import.meta.url);
