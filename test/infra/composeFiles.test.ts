@@ -22,7 +22,7 @@ function composeFiles(): string[] {
 
 function validator() {
   const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
-  return ajv.compile(withoutLegacyIds(composeSchema));
+  return ajv.compile(withoutLegacyIds(composeSchema) as object);
 }
 
 /**
