@@ -1,0 +1,261 @@
+/**
+ * A lab as PostgreSQL processes on loopback: a coordinator on `basePort` and worker i on
+ * `basePort + 1 + i`, all under `<dataDir>/<cluster>/` (see labLayout.ts for the files).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LabSpec } from '../../config/labSpec.js';
+import { LabError } from '../../errors.js';
+import {
+  nodeNames,
+  type Credentials,
+  type LabEnvironment,
+  type LabNode,
+  type NodeState,
+  type ProgressReporter,
+  type ProvisionResult,
+  type StartResult,
+} from '../labEnvironment.js';
+import { assertDataDirUsable, assertPortFree, assertSamePorts } from './labChecks.js';
+import { labLayout, type LabLayout } from './labLayout.js';
+import { writeNodeConfig } from './nodeConfig.js';
+import { assertCitusInstalled, findPgBinaries, type PgBinaries } from './pgBinaries.js';
+import { initdb, startNode, stopNode, type NodeProcessContext } from './pgCtl.js';
+import { clearStaleLock, runningPostmaster, waitForExit } from './postmaster.js';
+import { ensurePassword, readPassword, SUPERUSER, withInitdbPwfile, writeServerPgpass } from './secrets.js';
+import { giveToServer, resolveServerUser, type ServerUser } from './serverUser.js';
+
+export interface LocalEnvironmentOptions {
+  /** Directory holding initdb, pg_ctl and postgres; defaults to CITUS_LAB_PG_BIN, then auto-detection. */
+  readonly pgBinDir?: string;
+  /** Load Citus at server start (default true); tests of plain PostgreSQL behaviour turn it off. */
+  readonly preloadCitus?: boolean;
+}
+
+const LOOPBACK = '127.0.0.1';
+const NODE_NAME = /^(coordinator|worker-\d+)$/;
+const FAULT_EXIT_TIMEOUT_MS = 10_000;
+const STALE_LOCK_TIMEOUT_MS = 15_000;
+
+export class LocalEnvironment implements LabEnvironment {
+  readonly kind = 'local' as const;
+  readonly layout: LabLayout;
+  private readonly preloadCitus: boolean;
+  private readonly pgBinDir: string | undefined;
+  private cachedBins: PgBinaries | undefined;
+  private cachedUser: ServerUser | undefined;
+
+  constructor(
+    readonly spec: LabSpec,
+    options: LocalEnvironmentOptions = {},
+  ) {
+    this.layout = labLayout(spec);
+    this.preloadCitus = options.preloadCitus ?? true;
+    this.pgBinDir = options.pgBinDir ?? (process.env.CITUS_LAB_PG_BIN || undefined);
+  }
+
+  nodes(): LabNode[] {
+    return nodeNames(this.spec).map((name, index) => {
+      const port = this.spec.basePort + index;
+      return {
+        name,
+        role: index === 0 ? 'coordinator' : 'worker',
+        host: LOOPBACK,
+        port,
+        clusterHost: LOOPBACK,
+        clusterPort: port,
+      } satisfies LabNode;
+    });
+  }
+
+  async preflight(): Promise<void> {
+    const bins = this.bins();
+    if (this.preloadCitus) assertCitusInstalled(bins.binDir);
+    assertDataDirUsable(this.spec.dataDir, this.layout, this.user());
+    assertSamePorts(this.spec, this.layout);
+    for (const node of this.nodes()) await assertPortFree(node.name, node.port, this.layout.nodeDir(node.name));
+  }
+
+  async provision(progress: ProgressReporter = () => {}): Promise<ProvisionResult> {
+    const ctx = this.processContext();
+    assertDataDirUsable(this.spec.dataDir, this.layout, ctx.user);
+    assertSamePorts(this.spec, this.layout);
+    this.createLabDirs(ctx.user);
+    const password = ensurePassword(this.layout);
+    this.refreshPgpass(ctx.user, password);
+    if (!fs.existsSync(this.layout.labFile)) {
+      fs.writeFileSync(this.layout.labFile, `${JSON.stringify(this.spec, null, 2)}\n`, { mode: 0o644 });
+    }
+
+    const outcomes = await settleAll(
+      this.nodes().map(async (node) => {
+        const pgdata = this.layout.nodeDir(node.name);
+        const created = !isInitialised(pgdata);
+        if (created) {
+          // A PGDATA without PG_VERSION is the remains of an interrupted initdb, which refuses non-empty dirs.
+          fs.rmSync(pgdata, { recursive: true, force: true });
+          fs.mkdirSync(pgdata, { mode: 0o700 });
+          giveToServer(ctx.user, pgdata);
+          progress(`initdb ${node.name}`);
+          await withInitdbPwfile(this.layout, ctx.user, node.name, password, (pwfile) => initdb(ctx, pgdata, pwfile));
+        }
+        writeNodeConfig(pgdata, ctx.user, { port: node.port, preloadCitus: this.preloadCitus });
+        return { name: node.name, created };
+      }),
+    );
+    return {
+      created: outcomes.filter((o) => o.created).map((o) => o.name),
+      existing: outcomes.filter((o) => !o.created).map((o) => o.name),
+    };
+  }
+
+  async startNodes(progress: ProgressReporter = () => {}): Promise<StartResult> {
+    const ctx = this.processContext();
+    const password = readPassword(this.layout);
+    const unprovisioned = this.nodes().find((n) => !isInitialised(this.layout.nodeDir(n.name)));
+    if (!password || unprovisioned) {
+      const why = unprovisioned ? ` (node ${unprovisioned.name} has no data directory)` : '';
+      throw new LabError(
+        'ConfigInvalid',
+        `Lab "${this.spec.cluster}" is not provisioned${why}: provision it before starting nodes.`,
+      );
+    }
+    this.refreshPgpass(ctx.user, password);
+
+    const outcomes = await settleAll(
+      this.nodes().map(async (node) => {
+        const pgdata = this.layout.nodeDir(node.name);
+        if (runningPostmaster(pgdata)) return { name: node.name, started: false };
+        await assertPortFree(node.name, node.port, pgdata);
+        if (!(await clearStaleLock(pgdata, STALE_LOCK_TIMEOUT_MS))) {
+          throw new LabError(
+            'NodeNotReady',
+            `Node ${node.name} has processes left from a killed postmaster that have not exited yet: retry in a few seconds.`,
+          );
+        }
+        progress(`start ${node.name}`);
+        await startNode(ctx, {
+          name: node.name,
+          pgdata,
+          logFile: this.layout.logFile(node.name),
+          pgpassFile: this.layout.pgpassFile,
+        });
+        return { name: node.name, started: true };
+      }),
+    );
+    return {
+      started: outcomes.filter((o) => o.started).map((o) => o.name),
+      alreadyRunning: outcomes.filter((o) => !o.started).map((o) => o.name),
+    };
+  }
+
+  /** Stops every node on disk, including workers a smaller spec no longer lists. */
+  async stopNodes(): Promise<void> {
+    const running = this.nodeDirsOnDisk().filter((name) => runningPostmaster(this.layout.nodeDir(name)));
+    if (running.length === 0) return;
+    const ctx = this.processContext();
+    await settleAll(running.map((name) => stopNode(ctx, { name, pgdata: this.layout.nodeDir(name) })));
+  }
+
+  async status(): Promise<NodeState[]> {
+    return this.nodes().map(({ name }) => {
+      const pgdata = this.layout.nodeDir(name);
+      if (!isInitialised(pgdata)) return { name, running: false, detail: 'not provisioned' };
+      const postmaster = runningPostmaster(pgdata);
+      return postmaster
+        ? { name, running: true, pid: postmaster.pid, detail: 'running' }
+        : { name, running: false, detail: 'stopped' };
+    });
+  }
+
+  async credentials(): Promise<Credentials> {
+    const password = readPassword(this.layout);
+    if (!password) {
+      throw new LabError(
+        'ConfigInvalid',
+        `Lab "${this.spec.cluster}" has no password at ${this.layout.passwordFile}: it was never provisioned; provision it first.`,
+      );
+    }
+    return { user: SUPERUSER, password };
+  }
+
+  /** SIGKILL, no shutdown: the postmaster dies as in a crash and its backends follow on their own. */
+  async injectFault(nodeName: string): Promise<void> {
+    const names = nodeNames(this.spec);
+    if (!names.includes(nodeName)) {
+      throw new LabError('UnknownNode', `Unknown node "${nodeName}": this lab has ${names.join(', ')}.`);
+    }
+    const postmaster = runningPostmaster(this.layout.nodeDir(nodeName));
+    if (!postmaster) return; // already down: the fault is in place, which is what a retry needs to see
+    try {
+      process.kill(postmaster.pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+    if (!(await waitForExit(postmaster.pid, FAULT_EXIT_TIMEOUT_MS))) {
+      throw new LabError('CommandFailed', `Node ${nodeName} (pid ${postmaster.pid}) survived SIGKILL for 10 s.`);
+    }
+  }
+
+  async teardown(options: { removeData: boolean }): Promise<void> {
+    await this.stopNodes();
+    if (options.removeData) fs.rmSync(this.layout.clusterDir, { recursive: true, force: true });
+  }
+
+  private bins(): PgBinaries {
+    this.cachedBins ??= findPgBinaries(this.pgBinDir);
+    return this.cachedBins;
+  }
+
+  private user(): ServerUser {
+    this.cachedUser ??= resolveServerUser();
+    return this.cachedUser;
+  }
+
+  private processContext(): NodeProcessContext {
+    return { bins: this.bins(), user: this.user(), cwd: this.layout.clusterDir };
+  }
+
+  private refreshPgpass(user: ServerUser, password: string): void {
+    const ports = this.nodes().map((n) => n.port);
+    writeServerPgpass(this.layout, user, ports, password);
+  }
+
+  /** Directories on the server user's path are 0755 whatever the umask; logs belong to the server user. */
+  private createLabDirs(user: ServerUser): void {
+    const first = fs.mkdirSync(this.layout.clusterDir, { recursive: true, mode: 0o755 });
+    if (first) {
+      for (let dir = this.layout.clusterDir; dir.length >= first.length; dir = path.dirname(dir)) {
+        fs.chmodSync(dir, 0o755);
+      }
+    }
+    for (const dir of [this.layout.nodesDir, this.layout.logsDir]) {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.chmodSync(dir, 0o755);
+    }
+    giveToServer(user, this.layout.logsDir);
+  }
+
+  private nodeDirsOnDisk(): string[] {
+    try {
+      return fs.readdirSync(this.layout.nodesDir).filter((name) => NODE_NAME.test(name));
+    } catch {
+      return [];
+    }
+  }
+}
+
+/**
+ * Promise.all that waits for every node before failing, so no initdb or pg_ctl is still running
+ * behind the caller's back (and the healthy nodes finish) when one node fails.
+ */
+async function settleAll<T>(work: Array<Promise<T>>): Promise<T[]> {
+  const outcomes = await Promise.allSettled(work);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<T>).value);
+}
+
+function isInitialised(pgdata: string): boolean {
+  return fs.existsSync(path.join(pgdata, 'PG_VERSION'));
+}
