@@ -72,10 +72,9 @@ export async function temporalAnswers(address: string, timeoutMs = 2000): Promis
   }
 }
 
-export async function startDevServer(options: DevServerOptions): Promise<DevServerHandle> {
-  const binary = findTemporalBinary();
+/** The `temporal server start-dev` arguments; shared with the foreground runner (`npm run temporal:dev`). */
+export function devServerArgs(options: Omit<DevServerOptions, 'logFile'>): string[] {
   const { host, port } = splitAddress(options.address);
-  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', host, '--port', String(port), '--log-level', 'warn'];
   args.push('--namespace', options.namespace ?? 'default');
   if (options.dbFile) {
@@ -85,6 +84,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.headless || options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort), '--ui-ip', host);
   for (const key of LAB_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  return args;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServerHandle> {
+  const binary = findTemporalBinary();
+  const { host } = splitAddress(options.address);
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const args = devServerArgs(options);
 
   const log = fs.openSync(options.logFile, 'a');
   const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log] });

@@ -1,0 +1,133 @@
+/**
+ * Command-line options and their environment-variable twins, and their translation into the raw
+ * input `parseLabSpec` validates. Numbers are parsed strictly here ("2x" is refused, not read as 2);
+ * ranges and names are left to the one validation in src/config/labSpec.ts.
+ */
+import { Option, type Command } from 'commander';
+import { DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec } from '../config/labSpec.js';
+import { DEFAULT_NAMESPACE, defaultTemporalAddress } from '../temporal/embedded.js';
+import { UsageError } from './errors.js';
+
+/** Options every lab command takes. */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--env <name>', `where the lab runs: ${ENVIRONMENTS.join(', ')} (default: ${DEFAULTS.env})`).env('CITUS_LAB_ENV'))
+    .addOption(new Option('--cluster <name>', `lab name (default: ${DEFAULTS.cluster})`).env('CITUS_LAB_CLUSTER'))
+    .addOption(new Option('--workers <n>', `number of Citus workers (default: ${DEFAULTS.workers})`).env('CITUS_LAB_WORKERS'))
+    .addOption(
+      new Option('--base-port <port>', `coordinator port; workers use the next ones (default: ${DEFAULTS.basePort})`).env(
+        'CITUS_LAB_BASE_PORT',
+      ),
+    )
+    .addOption(new Option('--data-dir <dir>', `where the lab keeps its state (default: ${defaultDataDir()})`).env('CITUS_LAB_DATA_DIR'))
+    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'))
+    .addOption(new Option('--json', 'print the result as one JSON object on the last line of stdout'))
+    .addOption(
+      new Option('--temporal-address <host:port>', `Temporal server to use (default: ${defaultTemporalAddress()}, started if absent)`).env(
+        'TEMPORAL_ADDRESS',
+      ),
+    )
+    .addOption(new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default(DEFAULT_NAMESPACE))
+    .addOption(new Option('--no-follow', 'start (or find) the workflow, print its ids and exit'))
+    .addOption(
+      new Option('--no-worker', 'run no worker in this process (set CITUS_LAB_NO_WORKER=1; for `npm run worker` set-ups)'),
+    );
+}
+
+export function addDeployOptions(cmd: Command): Command {
+  return addPatientsOption(cmd, 'sample patients to load')
+    .addOption(new Option('--ready-timeout <s>', 'seconds to wait for every node to accept connections (default: 120)').env('CITUS_LAB_READY_TIMEOUT'));
+}
+
+/** Deploy loads this many patients; verify expects exactly as many rows, so it takes the same option. */
+export function addPatientsOption(cmd: Command, description: string): Command {
+  return cmd.addOption(new Option('--patients <n>', `${description} (default: ${DEFAULTS.patients})`).env('CITUS_LAB_PATIENTS'));
+}
+
+/** How the CLI talks to Temporal and prints; everything that is not part of the lab itself. */
+export interface RunSettings {
+  json: boolean;
+  follow: boolean;
+  inProcessWorker: boolean;
+  namespace: string;
+  /** Given on the command line or in TEMPORAL_ADDRESS; absent means "embedded default". */
+  temporalAddress?: { address: string; from: '--temporal-address' | 'TEMPORAL_ADDRESS' };
+}
+
+type RawSpec = Partial<Record<keyof LabSpec, unknown>>;
+
+export function readSpecInput(cmd: Command): RawSpec {
+  const opts = cmd.opts<Record<string, string | undefined>>();
+  return {
+    env: opts.env,
+    cluster: opts.cluster,
+    workers: wholeNumberOption(cmd, 'workers'),
+    basePort: wholeNumberOption(cmd, 'basePort'),
+    dataDir: opts.dataDir,
+    database: opts.database,
+    patients: wholeNumberOption(cmd, 'patients'),
+  };
+}
+
+export function readRunSettings(cmd: Command, env: NodeJS.ProcessEnv = process.env): RunSettings {
+  const opts = cmd.opts<{ json?: boolean; follow: boolean; worker: boolean; namespace: string; temporalAddress?: string }>();
+  const noWorkerEnv = env.CITUS_LAB_NO_WORKER;
+  if (noWorkerEnv !== undefined && !['', '0', '1', 'true', 'false'].includes(noWorkerEnv)) {
+    throw new UsageError(`CITUS_LAB_NO_WORKER must be 1 or 0, got ${JSON.stringify(noWorkerEnv)}.`);
+  }
+  const settings: RunSettings = {
+    json: opts.json === true,
+    follow: opts.follow,
+    inProcessWorker: opts.worker && !(noWorkerEnv === '1' || noWorkerEnv === 'true'),
+    namespace: opts.namespace,
+  };
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(settings.namespace)) {
+    throw new UsageError(`${sourceLabel(cmd, 'namespace')} ${JSON.stringify(settings.namespace)} is not a Temporal namespace name.`);
+  }
+  if (opts.temporalAddress !== undefined) {
+    const from = cmd.getOptionValueSource('temporalAddress') === 'env' ? 'TEMPORAL_ADDRESS' : '--temporal-address';
+    if (!isHostPort(opts.temporalAddress)) {
+      throw new UsageError(`${from} ${JSON.stringify(opts.temporalAddress)} is not host:port: use for example 127.0.0.1:7233.`);
+    }
+    settings.temporalAddress = { address: opts.temporalAddress, from };
+  }
+  return settings;
+}
+
+export function readReadyTimeout(cmd: Command): number | undefined {
+  const seconds = wholeNumberOption(cmd, 'readyTimeout');
+  if (seconds !== undefined && seconds < 1) {
+    throw new UsageError(`${sourceLabel(cmd, 'readyTimeout')} must be at least 1 second.`);
+  }
+  return seconds;
+}
+
+function wholeNumberOption(cmd: Command, key: string): number | undefined {
+  const value: unknown = cmd.opts()[key];
+  if (value === undefined) return undefined;
+  return parseWholeNumber(String(value), sourceLabel(cmd, key));
+}
+
+/** Digits only: "2x", "1.5", "-1", "0x10" and "" are all refused with the option's name. */
+export function parseWholeNumber(text: string, label: string): number {
+  const trimmed = text.trim();
+  if (!/^\d{1,9}$/.test(trimmed)) {
+    throw new UsageError(`${label} must be a whole number, got ${JSON.stringify(text)}.`);
+  }
+  return Number(trimmed);
+}
+
+/** `--workers`, or `CITUS_LAB_WORKERS` when the value came from the environment. */
+function sourceLabel(cmd: Command, key: string): string {
+  const option = cmd.options.find((o) => o.attributeName() === key);
+  if (!option) return key;
+  if (cmd.getOptionValueSource(key) === 'env' && option.envVar) return option.envVar;
+  return option.long ?? key;
+}
+
+function isHostPort(address: string): boolean {
+  const idx = address.lastIndexOf(':');
+  if (idx <= 0) return false;
+  const port = address.slice(idx + 1);
+  return /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
+}

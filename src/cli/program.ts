@@ -1,0 +1,109 @@
+/**
+ * The commands. Each one validates its input once (options -> parseLabSpec), then hands a typed
+ * request to runLabWorkflow. Nothing touches Temporal or the disk before validation passed.
+ */
+import { Command } from 'commander';
+import type { Workflow } from '@temporalio/common';
+import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
+import type { cleanupLab, deployLab, labStatus, registerWorkers, verifyLab } from '../workflows/index.js';
+import type { CleanupInput, DeployLabInput, LabInput } from '../workflows/inputs.js';
+import type { CliIO, LabRunRequest, RunDeps } from './runLabWorkflow.js';
+import { addCommonOptions, addDeployOptions, addPatientsOption, readReadyTimeout, readRunSettings, readSpecInput, type RunSettings } from './options.js';
+
+/** The exit code of the last action; commander itself only knows success or error. */
+export interface ProgramResult {
+  exitCode: number;
+}
+
+export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {}): Command {
+  const program = new Command('citus-lab')
+    .description('Deploy and operate a PostgreSQL + Citus lab through durable Temporal workflows.')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+
+  const labCommand = (name: string, description: string) => {
+    const cmd = addCommonOptions(program.command(name).description(description)).allowExcessArguments(false);
+    cmd.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    return cmd.exitOverride();
+  };
+
+  const prepare = (cmd: Command): { spec: LabSpec; settings: RunSettings } => {
+    const settings = readRunSettings(cmd, io.env);
+    return { spec: parseLabSpec(readSpecInput(cmd)), settings };
+  };
+
+  const run = async (action: () => Promise<number>) => {
+    result.exitCode = await action();
+  };
+
+  addDeployOptions(labCommand('deploy', 'create, start, register, load and verify a lab (idempotent: re-running resumes)')).action(
+    async (_opts, cmd: Command) => {
+      const { spec, settings } = prepare(cmd);
+      const input: DeployLabInput = { spec, readyTimeoutSeconds: readReadyTimeout(cmd) };
+      const { summarizeDeploy } = await import('./summary.js');
+      await run(() =>
+        runWith<typeof deployLab>(io, deps, { operation: 'deploy', spec, settings, workflowType: 'deployLab', args: [input], summarize: summarizeDeploy }),
+      );
+    },
+  );
+
+  labCommand('register-workers', 'register every worker with the coordinator (idempotent)').action(async (_opts, cmd: Command) => {
+    const { spec, settings } = prepare(cmd);
+    const input: LabInput = { spec };
+    const { summarizeRegisterWorkers } = await import('./summary.js');
+    await run(() =>
+      runWith<typeof registerWorkers>(io, deps, {
+        operation: 'register-workers',
+        spec,
+        settings,
+        workflowType: 'registerWorkers',
+        args: [input],
+        summarize: summarizeRegisterWorkers,
+      }),
+    );
+  });
+
+  addPatientsOption(
+    labCommand('verify', 'check the cluster (workers, distribution, queries) and write a report'),
+    'patients the lab was deployed with (row counts are checked against it)',
+  ).action(async (_opts, cmd: Command) => {
+    const { spec, settings } = prepare(cmd);
+    const input: LabInput = { spec };
+    const { summarizeVerify } = await import('./summary.js');
+    await run(() =>
+      runWith<typeof verifyLab>(io, deps, { operation: 'verify', spec, settings, workflowType: 'verifyLab', args: [input], summarize: summarizeVerify }),
+    );
+  });
+
+  labCommand('status', 'show the nodes (running, pid) and the Citus workers').action(async (_opts, cmd: Command) => {
+    const { spec, settings } = prepare(cmd);
+    const input: LabInput = { spec };
+    const { summarizeStatus } = await import('./summary.js');
+    await run(() =>
+      runWith<typeof labStatus>(io, deps, { operation: 'status', spec, settings, workflowType: 'labStatus', args: [input], summarize: summarizeStatus }),
+    );
+  });
+
+  labCommand('cleanup', 'stop the lab; with --volumes also delete its data and secrets')
+    .option('--volumes', 'also remove data directories and secrets')
+    .action(async (opts: { volumes?: boolean }, cmd: Command) => {
+      const { spec, settings } = prepare(cmd);
+      const input: CleanupInput = { spec, removeData: opts.volumes === true };
+      const { summarizeCleanup } = await import('./summary.js');
+      await run(() =>
+        runWith<typeof cleanupLab>(io, deps, { operation: 'cleanup', spec, settings, workflowType: 'cleanupLab', args: [input], summarize: summarizeCleanup }),
+      );
+    });
+
+  return program;
+}
+
+// Loaded only once input is valid: the Temporal client is not needed to print help or refuse input.
+async function runWith<W extends Workflow>(io: CliIO, deps: RunDeps, request: LabRunRequest<W>): Promise<number> {
+  const { runLabWorkflow } = await import('./runLabWorkflow.js');
+  return runLabWorkflow<W>(request, io, deps);
+}

@@ -1,0 +1,50 @@
+/**
+ * The one way to build the lab's worker, shared by the standalone worker (`npm run worker`) and the
+ * worker the CLI runs in-process while it follows a run.
+ */
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { TASK_QUEUE } from '../workflows/inputs.js';
+
+export const LAB_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface LabWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue?: string;
+  /** Tests point these at fixtures; the lab uses its own workflows and `createActivities()`. */
+  workflowsPath?: string;
+  activities?: object;
+}
+
+export async function createLabWorker(options: LabWorkerOptions): Promise<Worker> {
+  // Loaded on demand: the activities pull in pg, execa and the platform code, which `--help` and
+  // input validation should not pay for.
+  const activities = options.activities ?? (await import('../activities/index.js')).createActivities();
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowsPath: options.workflowsPath ?? LAB_WORKFLOWS_PATH,
+    activities,
+  });
+}
+
+export function connectWorker(address: string): Promise<NativeConnection> {
+  return NativeConnection.connect({ address });
+}
+
+/**
+ * Installs the SDK runtime once per process. The CLI keeps the SDK quiet (its own progress lines
+ * say what happens) and handles Ctrl-C itself; the standalone worker lets the SDK shut down on signals.
+ */
+export function installRuntime(options: { logLevel: LogLevel; handleSignals: boolean }): void {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(options.logLevel),
+      ...(options.handleSignals ? {} : { shutdownSignals: [] }),
+    });
+  } catch {
+    // Already installed (tests build several workers in one process): keep the first settings.
+  }
+}
