@@ -1,6 +1,7 @@
 import { CancellationScope, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
+import { failureMessage } from './failureMessage.js';
 import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
 import { childOptions, executeChild } from './labChildren.js';
@@ -108,7 +109,7 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
           kind: 'deploy',
           title: `Deployment of lab ${spec.cluster} (${spec.env}) FAILED`,
           status: 'FAIL',
-          summary: { ...deploySummary(spec, 'FAIL', steps.elapsedMs()), error: errorMessage(err) },
+          summary: { ...deploySummary(spec, 'FAIL', steps.elapsedMs()), error: failureMessage(err) },
           steps: steps.steps(),
         })
         .catch(() => undefined),
@@ -130,12 +131,4 @@ function deploySummary(spec: DeployLabInput['spec'], status: string, durationMs:
 
 function sumRows(rows: Record<string, number>): number {
   return Object.values(rows).reduce((a, b) => a + b, 0);
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${errorMessage(cause)}` : err.message;
-  }
-  return String(err);
 }

@@ -5,6 +5,7 @@
  */
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { LAB_STEP } from '../temporal/searchAttributes.js';
+import { failureMessage } from './failureMessage.js';
 import { progressQuery, type Progress, type StepState } from './progress.js';
 
 export class StepRunner<Name extends string> {
@@ -32,7 +33,7 @@ export class StepRunner<Name extends string> {
       this.finish(step, 'done', describe?.(result));
       return result;
     } catch (err) {
-      this.finish(step, 'failed', err instanceof Error ? err.message : String(err));
+      this.finish(step, 'failed', failureMessage(err));
       throw err;
     }
   }

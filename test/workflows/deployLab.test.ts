@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { deployLab } from '../../src/workflows/index.js';
+import type { ReportInput } from '../../src/activities/results.js';
 import type { Progress } from '../../src/workflows/progress.js';
 import { progressQuery } from '../../src/workflows/progress.js';
 import { createFakeActivities, testSpec } from '../support/fakeActivities.js';
@@ -88,12 +89,18 @@ test('retries a transient activity failure and completes', async () => {
 
 test('surfaces a non-retryable failure at once, with its type and message, and writes a FAIL report', async () => {
   const calls: string[] = [];
+  const reports: ReportInput[] = [];
   let preflights = 0;
   const taskQueue = uniqueTaskQueue('deploy-fatal');
+  const fakes = createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a));
   const worker = await createTestWorker(
     t,
     taskQueue,
-    createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a), {
+    createFakeActivities(() => undefined, {
+      async writeReport(spec, input) {
+        reports.push(input);
+        return fakes.writeReport(spec, input);
+      },
       async preflight() {
         preflights += 1;
         throw ApplicationFailure.nonRetryable('Citus is not installed for this PostgreSQL.', 'CitusNotInstalled');
@@ -108,6 +115,9 @@ test('surfaces a non-retryable failure at once, with its type and message, and w
   expect((root as ApplicationFailure).message).toBe('Citus is not installed for this PostgreSQL.');
   expect(preflights).toBe(1);
   expect(calls).toEqual(['writeReport(deploy:FAIL)']);
+  // The report and the progress name the cause, not the wrapper's "Activity task failed".
+  expect(reports[0]?.summary.error).toBe('Citus is not installed for this PostgreSQL.');
+  expect(reports[0]?.steps?.[0]).toMatchObject({ name: 'preflight', status: 'failed', detail: 'Citus is not installed for this PostgreSQL.' });
 });
 
 test('the progress query shows the running step while the run waits', async () => {
