@@ -18,7 +18,8 @@ export type LabErrorType =
   | 'WorkerSetMismatch'
   | 'VerificationFailed'
   | 'CommandFailed'
-  | 'TemporalUnreachable';
+  | 'TemporalUnreachable'
+  | 'ClusterBusy';
 
 const NON_RETRYABLE: ReadonlySet<LabErrorType> = new Set([
   'ConfigInvalid',
@@ -30,6 +31,7 @@ const NON_RETRYABLE: ReadonlySet<LabErrorType> = new Set([
   'AuthFailed',
   'InvalidIdentifier',
   'UnknownNode',
+  'ClusterBusy',
 ]);
 
 export class LabError extends Error {

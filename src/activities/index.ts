@@ -9,6 +9,7 @@ import { withLabErrors } from './failures.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
 import { createReportActivities } from './reports.js';
+import { createClusterLockActivities } from './temporal/clusterLock.js';
 
 export interface ActivityDeps {
   /** Which platform hosts a lab; defaults to the one named in the spec. */
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps) {
     ...createPlatformActivities(deps),
     ...createPostgresActivities(deps),
     ...createReportActivities(deps),
+    ...createClusterLockActivities(),
   });
 }
 

@@ -90,10 +90,13 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
       record('collectStatus');
       return { cluster: spec.cluster, env: spec.env, nodes: [], citusWorkers: [], coordinatorReachable: true, message: 'ok' };
     },
+    async assertClusterIdle(_spec, operation) {
+      record('assertClusterIdle', operation);
+    },
     async writeReport(_spec, input) {
       record('writeReport', `${input.kind}:${input.status}`);
       return { json: `/tmp/${input.kind}.json`, markdown: `/tmp/${input.kind}.md` };
     },
-  } as LabActivities;
+  };
   return { ...base, ...overrides };
 }
