@@ -1,0 +1,145 @@
+/**
+ * Creates the clinical-records schema on the coordinator and spreads it over the cluster. The DDL is
+ * plain SQL in sql/schema.sql; how each table is distributed is data here, so every table is checked
+ * on its own against pg_dist_partition and only what is missing is done.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Client } from 'pg';
+import { LabError } from '../../errors.js';
+import type { LabEnvironment } from '../../environments/labEnvironment.js';
+import type { SchemaResult } from '../results.js';
+import { heartbeatIfActivity } from './activityContext.js';
+import { coordinatorOf, withNodeClient } from './connect.js';
+import { assertCitusExtension } from './databaseAndExtension.js';
+import { assertIdentifier } from './identifiers.js';
+
+export type Distribution =
+  | { readonly kind: 'reference' }
+  | { readonly kind: 'distributed'; readonly column: string; readonly colocateWith?: string };
+
+export interface TablePlan {
+  readonly table: string;
+  readonly distribution: Distribution;
+}
+
+const BY_DOCUMENT = { kind: 'distributed', column: 'documento_id', colocateWith: 'pacientes' } as const;
+
+/** In dependency order: reference tables, then pacientes, then what is co-located with it. */
+export const TABLE_PLAN: readonly TablePlan[] = [
+  { table: 'medicos', distribution: { kind: 'reference' } },
+  { table: 'usuario', distribution: { kind: 'reference' } },
+  { table: 'pacientes', distribution: { kind: 'distributed', column: 'documento_id' } },
+  { table: 'observaciones', distribution: BY_DOCUMENT },
+  { table: 'medicamentos', distribution: BY_DOCUMENT },
+  { table: 'diagnosticos', distribution: BY_DOCUMENT },
+  { table: 'encuentros', distribution: BY_DOCUMENT },
+];
+
+export const TABLES = TABLE_PLAN.map((t) => t.table);
+
+export const SCHEMA_SQL_PATH = fileURLToPath(new URL('../../../sql/schema.sql', import.meta.url));
+
+export function readSchemaSql(): string {
+  return fs.readFileSync(SCHEMA_SQL_PATH, 'utf8');
+}
+
+/** Tables of the plan that do not exist in the connected database. */
+export async function missingTables(client: Client, tables: readonly string[] = TABLES): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    'SELECT t.name FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NULL',
+    [tables],
+  );
+  return rows.map((r) => r.name);
+}
+
+interface DistributedAs {
+  table: string;
+  partmethod: string;
+  repmodel: string;
+  column: string | null;
+  colocationid: number;
+}
+
+async function currentDistribution(client: Client): Promise<Map<string, DistributedAs>> {
+  const { rows } = await client.query<DistributedAs>(
+    `SELECT logicalrelid::regclass::text AS table, partmethod, repmodel, colocationid,
+            CASE WHEN partmethod = 'h' THEN column_to_column_name(logicalrelid, partkey) END AS column
+       FROM pg_dist_partition
+      WHERE logicalrelid::regclass::text = ANY($1::text[])`,
+    [TABLES],
+  );
+  return new Map(rows.map((r) => [r.table, r]));
+}
+
+function describe(d: DistributedAs): string {
+  if (d.partmethod === 'h') return `distributed by ${d.column ?? '?'}`;
+  if (d.partmethod === 'n' && d.repmodel === 't') return 'a reference table';
+  if (d.partmethod === 'n') return 'a Citus local table';
+  return `distributed with method ${d.partmethod}`;
+}
+
+/** Why an existing distribution is not the planned one, or undefined when it is. */
+function mismatch(plan: TablePlan, actual: DistributedAs, all: Map<string, DistributedAs>): string | undefined {
+  const want = plan.distribution;
+  if (want.kind === 'reference') return actual.partmethod === 'n' && actual.repmodel === 't' ? undefined : describe(actual);
+  if (actual.partmethod !== 'h' || actual.column !== want.column) return describe(actual);
+  const anchor = want.colocateWith ? all.get(want.colocateWith) : undefined;
+  if (anchor && anchor.colocationid !== actual.colocationid) return `not co-located with ${want.colocateWith}`;
+  return undefined;
+}
+
+function expectation(plan: TablePlan): string {
+  const d = plan.distribution;
+  if (d.kind === 'reference') return 'a reference table';
+  return `distributed by ${d.column}${d.colocateWith ? ` and co-located with ${d.colocateWith}` : ''}`;
+}
+
+async function distribute(client: Client, plan: TablePlan): Promise<void> {
+  const d = plan.distribution;
+  if (d.kind === 'reference') {
+    await client.query('SELECT create_reference_table($1::regclass)', [plan.table]);
+  } else if (d.colocateWith) {
+    await client.query('SELECT create_distributed_table($1::regclass, $2, colocate_with => $3)', [
+      plan.table,
+      assertIdentifier(d.column, 'distribution column'),
+      d.colocateWith,
+    ]);
+  } else {
+    await client.query('SELECT create_distributed_table($1::regclass, $2)', [
+      plan.table,
+      assertIdentifier(d.column, 'distribution column'),
+    ]);
+  }
+}
+
+export async function applySchema(env: LabEnvironment): Promise<SchemaResult> {
+  const database = env.spec.database;
+  return withNodeClient(env, coordinatorOf(env).name, database, async (client, node) => {
+    await assertCitusExtension(client, database, node.name);
+    await client.query(readSchemaSql());
+
+    const created: string[] = [];
+    const existing: string[] = [];
+    for (const plan of TABLE_PLAN) {
+      heartbeatIfActivity({ table: plan.table });
+      const all = await currentDistribution(client);
+      const actual = all.get(plan.table);
+      if (!actual) {
+        await distribute(client, plan);
+        created.push(plan.table);
+        continue;
+      }
+      const problem = mismatch(plan, actual, all);
+      if (problem) {
+        throw new LabError(
+          'ConfigInvalid',
+          `table ${plan.table} in ${database} is ${problem}, but the lab needs it ${expectation(plan)}: ` +
+            'drop the table (or use a fresh database) and run deploy again.',
+        );
+      }
+      existing.push(plan.table);
+    }
+    return { created, existing };
+  });
+}
