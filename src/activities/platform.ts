@@ -1,6 +1,6 @@
 /** Activities that drive the platform (start, stop, observe nodes) through the environment interface. */
-import { heartbeat } from '@temporalio/activity';
 import type { LabSpec } from '../config/labSpec.js';
+import { heartbeatIfActivity } from './activityContext.js';
 import type { ActivityDeps } from './index.js';
 import type { NodeState, ProvisionResult, StartResult } from './results.js';
 
@@ -11,11 +11,11 @@ export function createPlatformActivities(deps: ActivityDeps) {
     },
 
     async provisionPlatform(spec: LabSpec): Promise<ProvisionResult> {
-      return deps.environmentFor(spec).provision((detail) => heartbeat(detail));
+      return deps.environmentFor(spec).provision(heartbeatIfActivity);
     },
 
     async startNodes(spec: LabSpec): Promise<StartResult> {
-      return deps.environmentFor(spec).startNodes((detail) => heartbeat(detail));
+      return deps.environmentFor(spec).startNodes(heartbeatIfActivity);
     },
 
     async nodeStates(spec: LabSpec): Promise<NodeState[]> {

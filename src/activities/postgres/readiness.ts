@@ -6,7 +6,7 @@
 import { LabError, isLabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { NodeReadiness } from '../results.js';
-import { heartbeatIfActivity, pause } from './activityContext.js';
+import { heartbeatIfActivity, pause } from '../activityContext.js';
 import { MAINTENANCE_DATABASE, errorMessage, withNodeClient } from './connect.js';
 
 export interface WaitOptions {

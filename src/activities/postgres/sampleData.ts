@@ -10,7 +10,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { LabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { LoadResult } from '../results.js';
-import { cancellationSignalIfActivity, heartbeatIfActivity } from './activityContext.js';
+import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, withNodeClient } from './connect.js';
 import { quoteIdentifier } from './identifiers.js';
 import { SAMPLE_TABLES, expectedRowCounts, type SampleTable } from './sampleRows.js';

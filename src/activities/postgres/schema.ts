@@ -9,7 +9,7 @@ import type { Client } from 'pg';
 import { LabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { SchemaResult } from '../results.js';
-import { heartbeatIfActivity } from './activityContext.js';
+import { heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, withNodeClient } from './connect.js';
 import { assertCitusExtension } from './databaseAndExtension.js';
 import { assertIdentifier } from './identifiers.js';

@@ -6,7 +6,7 @@
 import type { Client } from 'pg';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { CheckResult, VerifyReport } from '../results.js';
-import { heartbeatIfActivity } from './activityContext.js';
+import { heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, errorMessage, withNodeClient } from './connect.js';
 import { clusterAddress, workerNodes } from './registerWorkers.js';
 import { expectedObservationAggregates, expectedRowCounts } from './sampleRows.js';
