@@ -11,9 +11,12 @@ const transientRetry = {
   maximumAttempts: 5,
 } as const;
 
-/** A few SQL statements against running nodes. */
+/**
+ * A few SQL statements against running nodes. They take seconds; the timeout is also how long a
+ * run waits before retrying one whose worker died mid-call (these do not heartbeat), so keep it short.
+ */
 export const SQL_STEP: ActivityOptions = {
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '60s',
   retry: transientRetry,
 };
 
@@ -27,7 +30,8 @@ export const PLATFORM_STEP: ActivityOptions = {
 /** Bulk data (COPY of the sample set): long, heartbeats while streaming. */
 export const DATA_STEP: ActivityOptions = {
   startToCloseTimeout: '60m',
-  heartbeatTimeout: '2m',
+  // The load heartbeats every few thousand rows: a dead worker is noticed within this.
+  heartbeatTimeout: '30s',
   retry: { ...transientRetry, maximumAttempts: 3 },
 };
 
