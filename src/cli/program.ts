@@ -8,6 +8,7 @@ import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
 import type { cleanupLab, deployLab, labStatus, registerWorkers, verifyLab } from '../workflows/index.js';
 import type { CleanupInput, DeployLabInput, LabInput } from '../workflows/inputs.js';
 import type { CliIO, LabRunRequest, RunDeps } from './runLabWorkflow.js';
+import { addHistoryCommands } from './historyCommands.js';
 import { addCommonOptions, addDeployOptions, addPatientsOption, readReadyTimeout, readRunSettings, readSpecInput, type RunSettings } from './options.js';
 
 /** The exit code of the last action; commander itself only knows success or error. */
@@ -98,6 +99,8 @@ export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {
         runWith<typeof cleanupLab>(io, deps, { operation: 'cleanup', spec, settings, workflowType: 'cleanupLab', args: [input], summarize: summarizeCleanup }),
       );
     });
+
+  addHistoryCommands(program, io, result);
 
   return program;
 }
