@@ -23,8 +23,9 @@ export async function replayHistories(
 ): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = [];
   const results = Worker.runReplayHistories({ ...code, replayName: 'citus-lab-replay' }, histories);
+  // Results come back one per history, in order; ids alone are ambiguous (one id, several runs).
   for await (const result of results) {
-    const replayed = histories.find((h) => h.workflowId === result.workflowId);
+    const replayed = histories[outcomes.length];
     outcomes.push({
       workflowId: result.workflowId,
       events: replayed?.history.events?.length ?? 0,
