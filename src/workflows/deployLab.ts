@@ -1,9 +1,10 @@
-import { CancellationScope, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { failureMessage } from './failureMessage.js';
 import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
+import { CLUSTER_LOCK_PATCH } from './patches.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { registerWorkers } from './registerWorkers.js';
 import type { DeployLabResult } from './results.js';
@@ -38,6 +39,8 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
   const steps = new StepRunner('DeployLab', spec.cluster, DEPLOY_STEPS);
 
   try {
+    // Added after runs were recorded: old histories replay without it (see README, "Changing workflow code").
+    if (patched(CLUSTER_LOCK_PATCH)) await sql.assertClusterIdle(spec, 'deploy');
     await steps.run('preflight', () => platform.preflight(spec));
     await steps.run(
       'provision',

@@ -1,7 +1,8 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { nodeNames } from '../environments/labEnvironment.js';
 import { SQL_STEP } from './activityOptions.js';
+import { CLUSTER_LOCK_PATCH } from './patches.js';
 import type { LabInput } from './inputs.js';
 import type { RegisterWorkersResult } from './results.js';
 import { StepRunner } from './stepRunner.js';
@@ -20,6 +21,7 @@ export async function registerWorkers({ spec }: LabInput): Promise<RegisterWorke
     'add-workers',
     'check-active-workers',
   ]);
+  if (patched(CLUSTER_LOCK_PATCH)) await sql.assertClusterIdle(spec, 'register-workers');
   const nodes = nodeNames(spec);
   const workerNodes = nodes.filter((n) => n !== 'coordinator');
 

@@ -64,7 +64,7 @@ test('a run whose worker was SIGKILLed after start-nodes resumes on a new worker
   expect(result.status).toBe('PASS');
   const before = lines(counter).map((l) => l.split(' ')[1]);
   expect(lines(counter).every((l) => l.startsWith(`${firstPid} `))).toBe(true);
-  expect(before).toEqual(['preflight', 'provisionPlatform', 'startNodes', 'waitForNodes']);
+  expect(before).toEqual(['assertClusterIdle(deploy)', 'preflight', 'provisionPlatform', 'startNodes', 'waitForNodes']);
   // The new worker did only what was left: no second provision or start.
   expect(calls).not.toContain('provisionPlatform');
   expect(calls).not.toContain('startNodes');

@@ -51,10 +51,12 @@ test('runs every step in order and returns the verification status', async () =>
     'ensureDatabaseAndExtension(worker-1)',
   ]);
   expect(calls.filter((c) => !c.startsWith('ensureDatabaseAndExtension'))).toEqual([
+    'assertClusterIdle(deploy)',
     'preflight',
     'provisionPlatform',
     'startNodes',
     'waitForNodes',
+    'assertClusterIdle(register-workers)',
     'setCoordinatorHost',
     'registerWorker(worker-0)',
     'registerWorker(worker-1)',
@@ -165,3 +167,20 @@ function rootCause(err: unknown): unknown {
   while (current instanceof Error && (current as { cause?: unknown }).cause) current = (current as { cause?: unknown }).cause;
   return current;
 }
+
+test('a busy cluster refuses the deploy before anything is touched', async () => {
+  const calls: string[] = [];
+  const taskQueue = uniqueTaskQueue('deploy-busy');
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a), {
+      async assertClusterIdle() {
+        throw ApplicationFailure.nonRetryable('Cluster wf-test (local) is busy: haDrill x is running.', 'ClusterBusy');
+      },
+    }),
+  );
+  const err = await runDeploy(worker, taskQueue, `deploy-busy-${taskQueue}`).catch((e: unknown) => e);
+  expect((rootCause(err) as ApplicationFailure).type).toBe('ClusterBusy');
+  expect(calls).toEqual(['writeReport(deploy:FAIL)']);
+});
