@@ -8,6 +8,13 @@ import { TASK_QUEUE } from '../workflows/inputs.js';
 
 export const LAB_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * After a worker dies without saying goodbye (SIGKILL, OOM), its workflows' next tasks wait on its
+ * sticky queue until this timeout before any other worker may take them. The SDK default is 10 s;
+ * lab runs are short and crash-resume is a feature here, so give up on a silent worker sooner.
+ */
+export const LAB_WORKER_TUNING = { stickyQueueScheduleToStartTimeout: '2s' } as const;
+
 export interface LabWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -27,6 +34,7 @@ export async function createLabWorker(options: LabWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowsPath: options.workflowsPath ?? LAB_WORKFLOWS_PATH,
     activities,
+    ...LAB_WORKER_TUNING,
   });
 }
 

@@ -19,7 +19,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { parseLabSpec, type LabSpec } from '../../src/config/labSpec.js';
 import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
-import { isPortFree } from '../../src/environments/local/ports.js';
+import { findFreePortRange } from '../../src/environments/local/ports.js';
 
 export interface TempLabOptions {
   workers?: number;
@@ -27,6 +27,8 @@ export interface TempLabOptions {
   cluster?: string;
   database?: string;
   pgBinDir?: string;
+  /** Run the lab's node supervisor (restarts killed nodes); off by default so a killed node stays down. */
+  supervise?: boolean;
 }
 
 export interface TempLab {
@@ -38,18 +40,7 @@ export interface TempLab {
   cleanup(): Promise<void>;
 }
 
-/** Below Linux's ephemeral ports (ip_local_port_range, 32768+), which any outgoing connection may take. */
-const TEST_PORTS = { low: 20_000, high: 32_000 };
-
-/** A base port with `count` consecutive free loopback ports; random, to dodge parallel jest workers. */
-export async function findFreePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = TEST_PORTS.low + Math.floor(Math.random() * (TEST_PORTS.high - TEST_PORTS.low - count));
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free loopback ports found`);
-}
+export { findFreePortRange };
 
 export function makeTempDataDir(prefix = 'citus-lab-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -70,7 +61,11 @@ export async function makeTempLab(options: TempLabOptions = {}): Promise<TempLab
     dataDir,
     ...(options.database ? { database: options.database } : {}),
   });
-  const env = new LocalEnvironment(spec, { preloadCitus: options.preloadCitus ?? false, pgBinDir: options.pgBinDir });
+  const env = new LocalEnvironment(spec, {
+    preloadCitus: options.preloadCitus ?? false,
+    pgBinDir: options.pgBinDir,
+    supervise: options.supervise ?? false,
+  });
   return {
     spec,
     env,

@@ -75,3 +75,19 @@ export function describePortHolder(port: number): string | undefined {
   }
   return undefined;
 }
+
+/** Below Linux's ephemeral ports (ip_local_port_range, 32768+), which any outgoing connection may take. */
+const SCRATCH_PORTS = { low: 20_000, high: 32_000 };
+
+/**
+ * A base port with `count` consecutive free loopback ports, for throwaway labs (tests, benchmarks);
+ * random, to dodge other labs being set up at the same time.
+ */
+export async function findFreePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = SCRATCH_PORTS.low + Math.floor(Math.random() * (SCRATCH_PORTS.high - SCRATCH_PORTS.low - count));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free loopback ports found`);
+}
