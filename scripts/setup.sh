@@ -33,7 +33,16 @@ else
   log "Temporal CLI installed: $gobin/temporal"
 fi
 
-# 3. npm dependencies, exactly as locked.
+# 3. A real Kubernetes control plane for the Kubernetes tests (kube-apiserver & co. from the Go module
+#    proxy, KWOK for fake nodes), cached outside the repository. About 10 minutes cold, seconds after.
+if [ -n "${CITUS_LAB_SKIP_K8S_TOOLS:-}" ]; then
+  log "skipping the Kubernetes test binaries (CITUS_LAB_SKIP_K8S_TOOLS is set): those tests will skip"
+else
+  bash scripts/k8s-test-tools.sh >/dev/null
+  log "Kubernetes test binaries present"
+fi
+
+# 4. npm dependencies, exactly as locked.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
   log "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
@@ -41,7 +50,7 @@ else
   log "npm dependencies up to date"
 fi
 
-# 4. Citus: optional here, required for a real deploy.
+# 5. Citus: optional here, required for a real deploy.
 if [ -f "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension/citus.control" ]; then
   log "Citus is installed: deploy --env local will work end to end"
 else
