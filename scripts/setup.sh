@@ -45,7 +45,10 @@ fi
 # 4. npm dependencies, exactly as locked.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
   log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # The registry here lacks some of @swc/core's optional per-platform packages, which leaves the lock
+  # file without their entries; npm ci then refuses it as out of sync. npm install still installs the
+  # locked versions of everything that exists.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
 else
   log "npm dependencies up to date"
 fi
