@@ -11,12 +11,16 @@ import { citusInstalled } from '../src/environments/local/pgBinaries.js';
 import { findFreePortRange } from '../src/environments/local/ports.js';
 import { runSeedBaseline } from './seedBaseline.js';
 import { deploySection } from './sections/deploy.js';
+import { drainSection } from './sections/drain.js';
+import { haRecoverySection } from './sections/haRecovery.js';
 import { workflowOverheadSection } from './sections/workflowOverhead.js';
 import type { BenchContext, BenchFigure, BenchSection, SeedBaseline } from './types.js';
 
 const SECTIONS: Record<string, BenchSection> = {
   deploy: deploySection,
   overhead: workflowOverheadSection,
+  ha: haRecoverySection,
+  drain: drainSection,
 };
 
 interface Args {

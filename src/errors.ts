@@ -19,7 +19,20 @@ export type LabErrorType =
   | 'VerificationFailed'
   | 'CommandFailed'
   | 'TemporalUnreachable'
-  | 'ClusterBusy';
+  | 'ClusterBusy'
+  /** minikube, docker or the docker compose plugin is not installed. */
+  | 'PlatformToolMissing'
+  /** The Docker engine, minikube or the Kubernetes API cannot be reached (retryable unless said otherwise). */
+  | 'PlatformUnavailable'
+  /** The Kubernetes API server refused one of the lab's manifests. */
+  | 'ManifestRejected'
+  | 'ImageBuildFailed'
+  /** A node's pod cannot start (CrashLoopBackOff, image pull, bad config); the message has its last log lines. */
+  | 'PodFailing'
+  /** Shards cannot move yet: wal_level, a table without replica identity, the target node (the message lists all). */
+  | 'PreflightFailed'
+  /** A rebalance or drain that this run did not start is already moving shards. */
+  | 'RebalanceRunning';
 
 const NON_RETRYABLE: ReadonlySet<LabErrorType> = new Set([
   'ConfigInvalid',
@@ -32,6 +45,12 @@ const NON_RETRYABLE: ReadonlySet<LabErrorType> = new Set([
   'InvalidIdentifier',
   'UnknownNode',
   'ClusterBusy',
+  'PlatformToolMissing',
+  'ManifestRejected',
+  'ImageBuildFailed',
+  'PodFailing',
+  'PreflightFailed',
+  'RebalanceRunning',
 ]);
 
 export class LabError extends Error {

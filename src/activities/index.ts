@@ -8,6 +8,8 @@ import { resolveEnvironment } from '../environments/index.js';
 import { withLabErrors } from './failures.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
+import { createDrillActivities } from './postgres/drillActivities.js';
+import { createRebalanceActivities } from './postgres/rebalanceActivities.js';
 import { createReportActivities } from './reports.js';
 import { createClusterLockActivities } from './temporal/clusterLock.js';
 
@@ -24,6 +26,8 @@ export function createActivities(deps: ActivityDeps = defaultDeps) {
   return withLabErrors({
     ...createPlatformActivities(deps),
     ...createPostgresActivities(deps),
+    ...createDrillActivities(deps),
+    ...createRebalanceActivities(deps),
     ...createReportActivities(deps),
     ...createClusterLockActivities(),
   });

@@ -6,10 +6,21 @@
 import { Option, type Command } from 'commander';
 import { DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec } from '../config/labSpec.js';
 import { DEFAULT_NAMESPACE, defaultTemporalAddress } from '../temporal/embedded.js';
+import { drillTargetProblem } from '../workflows/drillTarget.js';
+import { DRILL_DEFAULTS, type HaDrillInput, type LabTestSuiteInput, type SuiteName } from '../workflows/haDrillTypes.js';
 import { UsageError } from './errors.js';
 
 /** Options every lab command takes. */
 export function addCommonOptions(cmd: Command): Command {
+  return addConnectionOptions(addLabOptions(cmd))
+    .addOption(new Option('--no-follow', 'start (or find) the workflow, print its ids and exit'))
+    .addOption(
+      new Option('--no-worker', 'run no worker in this process (set CITUS_LAB_NO_WORKER=1; for `npm run worker` set-ups)'),
+    );
+}
+
+/** Which lab: the options parseLabSpec reads (through readSpecInput). */
+export function addLabOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--env <name>', `where the lab runs: ${ENVIRONMENTS.join(', ')} (default: ${DEFAULTS.env})`).env('CITUS_LAB_ENV'))
     .addOption(new Option('--cluster <name>', `lab name (default: ${DEFAULTS.cluster})`).env('CITUS_LAB_CLUSTER'))
@@ -20,18 +31,19 @@ export function addCommonOptions(cmd: Command): Command {
       ),
     )
     .addOption(new Option('--data-dir <dir>', `where the lab keeps its state (default: ${defaultDataDir()})`).env('CITUS_LAB_DATA_DIR'))
-    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'))
+    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'));
+}
+
+/** How to reach Temporal and how to print. */
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--json', 'print the result as one JSON object on the last line of stdout'))
     .addOption(
       new Option('--temporal-address <host:port>', `Temporal server to use (default: ${defaultTemporalAddress()}, started if absent)`).env(
         'TEMPORAL_ADDRESS',
       ),
     )
-    .addOption(new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default(DEFAULT_NAMESPACE))
-    .addOption(new Option('--no-follow', 'start (or find) the workflow, print its ids and exit'))
-    .addOption(
-      new Option('--no-worker', 'run no worker in this process (set CITUS_LAB_NO_WORKER=1; for `npm run worker` set-ups)'),
-    );
+    .addOption(new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default(DEFAULT_NAMESPACE));
 }
 
 export function addDeployOptions(cmd: Command): Command {
@@ -130,4 +142,68 @@ function isHostPort(address: string): boolean {
   if (idx <= 0) return false;
   const port = address.slice(idx + 1);
   return /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
+}
+
+/** `ha-drill` and `schedule ha-drill`: which node to kill, and how the drill probes. */
+export function addDrillOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--node <name>', 'node to kill: worker-0, worker-1, ... (the coordinator only with --allow-coordinator)').env('CITUS_LAB_DRILL_NODE'))
+    .addOption(new Option('--allow-coordinator', 'allow drilling the coordinator (it takes the whole cluster down)'))
+    .addOption(new Option('--cadence-ms <ms>', `probe period of each probe class (default: ${DRILL_DEFAULTS.cadenceMs})`).env('CITUS_LAB_DRILL_CADENCE_MS'))
+    .addOption(
+      new Option(
+        '--duration-after-recovery-s <s>',
+        `seconds every probe class must stay healthy after the outage before the drill ends (default: ${DRILL_DEFAULTS.settleSeconds})`,
+      ).env('CITUS_LAB_DRILL_SETTLE_S'),
+    )
+    .addOption(
+      new Option('--recovery-timeout <s>', `seconds the platform gets to bring the node back (default: ${DRILL_DEFAULTS.recoveryTimeoutSeconds})`).env(
+        'CITUS_LAB_DRILL_RECOVERY_TIMEOUT',
+      ),
+    );
+}
+
+/** The drill request, refused here (before any Temporal or lab work) for an unknown node or the coordinator. */
+export function readDrillInput(cmd: Command, spec: LabSpec): HaDrillInput {
+  const opts = cmd.opts<{ node?: string; allowCoordinator?: boolean }>();
+  if (!opts.node) throw new UsageError('--node is required: name the node to kill, e.g. --node worker-0.');
+  const allowCoordinator = opts.allowCoordinator === true;
+  const problem = drillTargetProblem(spec, opts.node, allowCoordinator);
+  if (problem) throw new UsageError(problem);
+  const cadenceMs = boundedOption(cmd, 'cadenceMs', 10, 10_000);
+  const settleSeconds = boundedOption(cmd, 'durationAfterRecoveryS', 1, 600);
+  const recoveryTimeoutSeconds = boundedOption(cmd, 'recoveryTimeout', 1, 3_600);
+  return {
+    spec,
+    node: opts.node,
+    ...(allowCoordinator ? { allowCoordinator } : {}),
+    ...(cadenceMs !== undefined ? { cadenceMs } : {}),
+    ...(settleSeconds !== undefined ? { settleSeconds } : {}),
+    ...(recoveryTimeoutSeconds !== undefined ? { recoveryTimeoutSeconds } : {}),
+  };
+}
+
+/** `test <suite>`: the node `all` drills and its probe cadence. */
+export function addSuiteOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--node <name>', 'worker the `all` suite drills (default: worker-0)').env('CITUS_LAB_DRILL_NODE'))
+    .addOption(new Option('--cadence-ms <ms>', `probe period of the drill (default: ${DRILL_DEFAULTS.cadenceMs})`).env('CITUS_LAB_DRILL_CADENCE_MS'));
+}
+
+export function readSuiteInput(cmd: Command, spec: LabSpec, suite: SuiteName): LabTestSuiteInput {
+  const node = cmd.opts<{ node?: string }>().node;
+  if (node !== undefined) {
+    const problem = drillTargetProblem(spec, node);
+    if (problem) throw new UsageError(problem);
+  }
+  const cadenceMs = boundedOption(cmd, 'cadenceMs', 10, 10_000);
+  return { spec, suite, ...(node !== undefined ? { drillNode: node } : {}), ...(cadenceMs !== undefined ? { cadenceMs } : {}) };
+}
+
+function boundedOption(cmd: Command, key: string, min: number, max: number): number | undefined {
+  const value = wholeNumberOption(cmd, key);
+  if (value !== undefined && (value < min || value > max)) {
+    throw new UsageError(`${sourceLabel(cmd, key)} must be between ${min} and ${max}, got ${value}.`);
+  }
+  return value;
 }

@@ -2,14 +2,30 @@
  * The commands. Each one validates its input once (options -> parseLabSpec), then hands a typed
  * request to runLabWorkflow. Nothing touches Temporal or the disk before validation passed.
  */
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import type { Workflow } from '@temporalio/common';
 import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
-import type { cleanupLab, deployLab, labStatus, registerWorkers, verifyLab } from '../workflows/index.js';
-import type { CleanupInput, DeployLabInput, LabInput } from '../workflows/inputs.js';
+import type { cleanupLab, deployLab, haDrill, labStatus, labTestSuite, rebalanceAndDrain, registerWorkers, verifyLab } from '../workflows/index.js';
+import { SUITES, haDrillOperation, type SuiteName } from '../workflows/haDrillTypes.js';
+import type { RebalanceAndDrainInput } from '../workflows/rebalanceTypes.js';
+import type { CleanupInput, DeployLabInput, LabInput, RegisterWorkersInput } from '../workflows/inputs.js';
 import type { CliIO, LabRunRequest, RunDeps } from './runLabWorkflow.js';
 import { addHistoryCommands } from './historyCommands.js';
-import { addCommonOptions, addDeployOptions, addPatientsOption, readReadyTimeout, readRunSettings, readSpecInput, type RunSettings } from './options.js';
+import { addScheduleCommands } from './scheduleCommands.js';
+import { addDrainOptions, addMoveOptions, addTransferModeOption, moveOperation, readMoveInput } from './rebalanceOptions.js';
+import {
+  addCommonOptions,
+  addDeployOptions,
+  addDrillOptions,
+  addPatientsOption,
+  addSuiteOptions,
+  readDrillInput,
+  readReadyTimeout,
+  readRunSettings,
+  readSpecInput,
+  readSuiteInput,
+  type RunSettings,
+} from './options.js';
 
 /** The exit code of the last action; commander itself only knows success or error. */
 export interface ProgramResult {
@@ -52,9 +68,17 @@ export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {
     },
   );
 
-  labCommand('register-workers', 'register every worker with the coordinator (idempotent)').action(async (_opts, cmd: Command) => {
+  addTransferModeOption(
+    labCommand('register-workers', 'register every worker with the coordinator (idempotent)').option(
+      '--rebalance',
+      'then spread the shards over every worker (a rebalance run as a child; --transfer-mode applies)',
+    ),
+  ).action(async (opts: { rebalance?: boolean; transferMode?: RebalanceAndDrainInput['transferMode'] }, cmd: Command) => {
     const { spec, settings } = prepare(cmd);
-    const input: LabInput = { spec };
+    const input: RegisterWorkersInput = {
+      spec,
+      ...(opts.rebalance ? { rebalance: opts.transferMode ? { transferMode: opts.transferMode } : {} } : {}),
+    };
     const { summarizeRegisterWorkers } = await import('./summary.js');
     await run(() =>
       runWith<typeof registerWorkers>(io, deps, {
@@ -100,6 +124,62 @@ export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {
       );
     });
 
+  addDrillOptions(labCommand('ha-drill', 'kill a node under probe load; measure detection, downtime, recovery and lost writes')).action(
+    async (_opts, cmd: Command) => {
+      const { spec, settings } = prepare(cmd);
+      const input = readDrillInput(cmd, spec);
+      const { summarizeHaDrill } = await import('./summary.js');
+      await run(() =>
+        runWith<typeof haDrill>(io, deps, {
+          operation: haDrillOperation(input.node),
+          spec,
+          settings,
+          workflowType: 'haDrill',
+          args: [input],
+          summarize: summarizeHaDrill,
+        }),
+      );
+    },
+  );
+
+  addSuiteOptions(labCommand('test', 'lab test suite: basic, complete (+1000 patients, distributed queries) or all (+HA drill)'))
+    .addArgument(new Argument('<suite>', 'basic, complete or all').choices(SUITES))
+    .action(async (suite: SuiteName, _opts, cmd: Command) => {
+      const { spec, settings } = prepare(cmd);
+      const input = readSuiteInput(cmd, spec, suite);
+      const { summarizeTestSuite } = await import('./summary.js');
+      await run(() =>
+        runWith<typeof labTestSuite>(io, deps, {
+          operation: `test-${suite}`,
+          spec,
+          settings,
+          workflowType: 'labTestSuite',
+          args: [input],
+          summarize: summarizeTestSuite,
+        }),
+      );
+    });
+
+  const moveCommand = (cmd: Command, operation: RebalanceAndDrainInput['operation']) =>
+    cmd.action(async (_opts, command: Command) => {
+      const { spec, settings } = prepare(command);
+      const input = readMoveInput(command, spec, operation);
+      const { summarizeRebalance } = await import('./summary.js');
+      await run(() =>
+        runWith<typeof rebalanceAndDrain>(io, deps, {
+          operation: moveOperation(input),
+          spec,
+          settings,
+          workflowType: 'rebalanceAndDrain',
+          args: [input],
+          summarize: summarizeRebalance,
+        }),
+      );
+    });
+  moveCommand(addMoveOptions(labCommand('rebalance', 'spread shards evenly over the workers, online, with a proof that no row changed')), 'rebalance');
+  moveCommand(addDrainOptions(labCommand('drain', 'move every shard off one worker, online (--remove: then remove it from Citus)')), 'drain');
+
+  addScheduleCommands(program, io, result);
   addHistoryCommands(program, io, result);
 
   return program;

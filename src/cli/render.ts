@@ -52,7 +52,8 @@ export function liveLine(progress: Progress, now: number): string {
   if (step) {
     const started = step.startedAt ? Date.parse(step.startedAt) : NaN;
     const elapsed = Number.isNaN(started) ? '' : ` (${seconds(Math.max(0, now - started))} elapsed)`;
-    return `[${index + 1}/${total}] ${step.name}${elapsed}`;
+    // A long step may report its own progress (moves done, bytes) as the running step's detail.
+    return `[${index + 1}/${total}] ${step.name}${elapsed}${step.detail ? `: ${step.detail}` : ''}`;
   }
   const finished = progress.steps.filter((s) => s.status !== 'pending').length;
   return `[${finished}/${total}] ${finished === total ? 'finishing' : 'waiting for the next step'}`;
@@ -60,11 +61,13 @@ export function liveLine(progress: Progress, now: number): string {
 
 export class TransitionRenderer implements ProgressRenderer {
   private readonly seen = new Map<string, StepState['status']>();
+  private readonly details = new Map<string, string>();
 
   constructor(private readonly stream: TextSink) {}
 
   update(progress: Progress): void {
     for (const line of transitionLines(progress, this.seen)) this.stream.write(`${line}\n`);
+    for (const line of runningDetailLines(progress, this.details)) this.stream.write(`${line}\n`);
   }
 
   note(line: string): void {
@@ -101,6 +104,18 @@ export function transitionLines(progress: Progress, seen: Map<string, StepState[
       case 'pending':
         break;
     }
+  });
+  return lines;
+}
+
+/** `step 6/9 move-shards: 5/16 moves ...` whenever a running step's own progress detail changes. */
+export function runningDetailLines(progress: Progress, seen: Map<string, string>): string[] {
+  const total = progress.steps.length;
+  const lines: string[] = [];
+  progress.steps.forEach((step, i) => {
+    if (step.status !== 'running' || !step.detail || seen.get(step.name) === step.detail) return;
+    seen.set(step.name, step.detail);
+    lines.push(`step ${i + 1}/${total} ${step.name}: ${step.detail}`);
   });
   return lines;
 }

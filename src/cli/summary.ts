@@ -7,6 +7,10 @@ import type {
   RegisterWorkersResult,
   VerifyLabResult,
 } from '../workflows/results.js';
+import type { HaDrillResult, LabTestSuiteResult } from '../workflows/haDrillTypes.js';
+import { formatPlacements } from '../workflows/compareSnapshots.js';
+import { formatBytes } from '../workflows/rebalanceProgress.js';
+import type { RebalanceAndDrainResult } from '../workflows/rebalanceTypes.js';
 import { seconds } from './render.js';
 
 export function summarizeDeploy(r: DeployLabResult): string[] {
@@ -37,7 +41,45 @@ export function summarizeRegisterWorkers(r: RegisterWorkersResult): string[] {
     head,
     ...r.workers.map((w) => `  ${w.node.padEnd(12)} ${`${w.host}:${w.port}`.padEnd(22)} node ${w.nodeId}  ${w.action}`),
     `Active in Citus: ${r.active.active.length} of ${r.active.expected.length} expected`,
+    ...(r.rebalance ? ['', ...summarizeRebalance(r.rebalance)] : []),
   ];
+}
+
+/** `rebalance`, `drain` and their `--check`: what moved, the proof, what was changed on the cluster. */
+export function summarizeRebalance(r: RebalanceAndDrainResult): string[] {
+  const what = r.operation === 'drain' ? `Drain of ${r.node ?? '?'} in lab "${r.cluster}" (${r.env})` : `Rebalance of lab "${r.cluster}" (${r.env})`;
+  if (r.checkOnly) {
+    return [`Preflight for the ${what.charAt(0).toLowerCase()}${what.slice(1)}: ${r.status} (${r.transferMode})`, ...checkLines(r.preflight.checks)];
+  }
+  const lines = [`${what}: ${r.status} in ${seconds(r.durationMs)}`];
+  for (const change of r.identityChanges) lines.push(`  identity: ${change.message}`);
+  const p = r.job?.progress;
+  if (r.job && p) {
+    const parallel = `${r.job.parallelMoves} at once${r.job.parallelTransfer ? ', co-located groups in parallel' : ''}`;
+    lines.push(`  job ${p.jobId}${r.job.adopted ? ' (adopted)' : ''}: ${p.movesDone}/${p.movesTotal} moves, ${formatBytes(p.bytesDone)} (${r.transferMode}, ${parallel}), ${p.state}`);
+  } else if (r.job) {
+    lines.push('  nothing to move');
+  }
+  if (r.proof) {
+    lines.push(`  placements before: ${formatPlacements(r.proof.placementsBefore)}`);
+    lines.push(`  placements after:  ${formatPlacements(r.proof.placementsAfter)}`);
+    const changed = r.proof.tables.filter((t) => t.verdict !== 'unchanged');
+    lines.push(
+      r.proof.ok
+        ? `  rows and checksums: unchanged in ${r.proof.tables.length - changed.length} tables${changed.length ? `; ${changed.map((t) => `${t.table} ${t.verdict} (${t.rowsBefore} -> ${t.rowsAfter} rows)`).join(', ')}` : ''}`
+        : `  rows and checksums: ${changed.map((t) => `${t.table} ${t.verdict} (${t.rowsBefore} -> ${t.rowsAfter} rows)`).join(', ')}`,
+    );
+  }
+  for (const setting of r.job?.settings ?? []) lines.push(`  changed ${setting.name}: ${setting.from} -> ${setting.to} (${setting.how})`);
+  if (r.drain) {
+    lines.push(
+      r.drain.registered
+        ? `  ${r.drain.node}: shouldhaveshards = ${r.drain.shouldHaveShards}, ${r.drain.placements} placements`
+        : `  ${r.drain.node}: ${r.drain.removed ? 'removed from Citus' : 'not in Citus (removed earlier)'}`,
+    );
+  }
+  for (const problem of r.problems) lines.push(`  FAIL: ${problem}`);
+  return [...lines, ...(r.reports ? reportLines(r.reports) : [])];
 }
 
 export function summarizeStatus(r: LabStatusResult): string[] {
@@ -63,6 +105,48 @@ export function summarizeCleanup(r: CleanupLabResult): string[] {
     r.removedData
       ? `Lab "${r.cluster}" (${r.env}) stopped and its data removed.`
       : `Lab "${r.cluster}" (${r.env}) stopped; data kept (cleanup --volumes removes it).`,
+  ];
+}
+
+const msText = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms} ms`);
+
+export function summarizeHaDrill(r: HaDrillResult): string[] {
+  const m = r.metrics;
+  const writes = r.after?.writes;
+  return [
+    `HA drill of ${r.node} in lab "${r.cluster}" (${r.env}): ${r.status} in ${seconds(r.durationMs)}`,
+    `  Time to detect:                      ${msText(m.detectMs)}`,
+    `  Node accepting connections after:    ${msText(m.nodeAcceptingMs)}`,
+    `  First distributed query after kill:  ${msText(m.firstDistributedQueryMs)}`,
+    `  Recovery (every probe class):        ${msText(m.recoveryMs)}`,
+    `  Committed writes lost:               ${writes ? `${writes.lost} of ${writes.committed}` : 'unknown'}`,
+    '',
+    ...table(
+      ['PROBE CLASS', 'PROBES', 'FAILED', 'AVAILABILITY', 'DOWNTIME', 'P50', 'P99'],
+      m.classes.map((c) => [
+        c.cls,
+        String(c.probes),
+        String(c.failed),
+        `${c.availabilityPct}%`,
+        msText(c.downtimeMs),
+        msText(c.p50Ms),
+        msText(c.p99Ms),
+      ]),
+    ),
+    '',
+    ...checkLines(r.checks),
+    ...r.problems.map((p) => `  problem: ${p}`),
+    ...reportLines(r.reports),
+  ];
+}
+
+export function summarizeTestSuite(r: LabTestSuiteResult): string[] {
+  const percent = r.total ? Math.round((r.passed / r.total) * 1000) / 10 : 0;
+  return [
+    `Lab tests (${r.suite}) of lab "${r.cluster}" (${r.env}): ${r.status}, ${r.passed}/${r.total} checks passed (${percent}%) in ${seconds(r.durationMs)}`,
+    ...checkLines(r.checks),
+    ...(r.suiteDatabase ? [`Suite data in database ${r.suiteDatabase} (the lab's own database is left alone).`] : []),
+    ...reportLines(r.reports),
   ];
 }
 

@@ -43,6 +43,13 @@ export interface StartResult {
 
 export type ProgressReporter = (detail: string) => void;
 
+/** A route from this process to one node's SQL port, open until `close()`. */
+export interface SqlEndpoint {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
 export interface LabEnvironment {
   readonly kind: EnvironmentName;
   readonly spec: LabSpec;
@@ -54,6 +61,11 @@ export interface LabEnvironment {
   startNodes(progress?: ProgressReporter): Promise<StartResult>;
   stopNodes(): Promise<void>;
   nodes(): LabNode[];
+  /**
+   * Opens a route to a node's SQL port when `host`/`port` cannot be reached directly from this process
+   * (Kubernetes: a port-forward through the API server). Environments without it are reached at `host`/`port`.
+   */
+  openSqlEndpoint?(node: LabNode): Promise<SqlEndpoint>;
   credentials(): Promise<Credentials>;
   status(): Promise<NodeState[]>;
   /** Kills a node the hard way (the HA drill's fault). */

@@ -4,3 +4,6 @@ export { registerWorkers } from './registerWorkers.js';
 export { verifyLab } from './verifyLab.js';
 export { labStatus } from './labStatus.js';
 export { cleanupLab } from './cleanupLab.js';
+export { haDrill } from './haDrill.js';
+export { labTestSuite } from './labTestSuite.js';
+export { rebalanceAndDrain } from './rebalanceAndDrain.js';

@@ -2,6 +2,7 @@
  * Workflow inputs and the naming rules clients use to start them. Pure data, safe in the sandbox.
  */
 import type { LabSpec } from '../config/labSpec.js';
+import type { TransferMode } from './rebalanceTypes.js';
 
 export const TASK_QUEUE = 'citus-lab';
 
@@ -14,13 +15,31 @@ export interface DeployLabInput extends LabInput {
   readyTimeoutSeconds?: number;
 }
 
+export interface RegisterWorkersInput extends LabInput {
+  /** `register-workers --rebalance`: spread the shards over every worker afterwards (a RebalanceAndDrain child). */
+  rebalance?: { transferMode?: TransferMode };
+}
+
 export interface CleanupInput extends LabInput {
   /** Also delete data directories and secrets (`cleanup --volumes`). */
   removeData: boolean;
 }
 
 /** One id per cluster and operation: starting the same command again attaches to the open run. */
-export type LabOperation = 'deploy' | 'register-workers' | 'verify' | 'status' | 'cleanup';
+export type LabOperation =
+  | 'deploy'
+  | 'register-workers'
+  | 'verify'
+  | 'status'
+  | 'cleanup'
+  | `test-${'basic' | 'complete' | 'all'}`
+  // One id per drilled node: the same command attaches to its own run, another node's drill meets the lock.
+  | `ha-drill-${string}`
+  | 'rebalance'
+  // One id per drained node, for the same reason; `--check` runs get their own ids so they never attach to a move.
+  | `drain-${string}`
+  | 'rebalance-check'
+  | `drain-${string}-check`;
 
 export function labWorkflowId(spec: Pick<LabSpec, 'env' | 'cluster'>, operation: LabOperation): string {
   return `citus-lab-${spec.env}-${spec.cluster}-${operation}`;

@@ -3,7 +3,9 @@ import type { LabActivities } from '../activities/index.js';
 import { nodeNames } from '../environments/labEnvironment.js';
 import { SQL_STEP } from './activityOptions.js';
 import { CLUSTER_LOCK_PATCH } from './patches.js';
-import type { LabInput } from './inputs.js';
+import type { RegisterWorkersInput } from './inputs.js';
+import { childOptions, executeChild } from './labChildren.js';
+import { rebalanceAndDrain } from './rebalanceAndDrain.js';
 import type { RegisterWorkersResult } from './results.js';
 import { StepRunner } from './stepRunner.js';
 
@@ -14,12 +16,14 @@ const sql = proxyActivities<LabActivities>(SQL_STEP);
  * address, every worker added (or re-activated), then proof that the active set is the desired one.
  * Each activity observes before it changes anything, so a second run changes nothing.
  */
-export async function registerWorkers({ spec }: LabInput): Promise<RegisterWorkersResult> {
+export async function registerWorkers({ spec, rebalance }: RegisterWorkersInput): Promise<RegisterWorkersResult> {
   const steps = new StepRunner('RegisterWorkers', spec.cluster, [
     'ensure-database',
     'coordinator-host',
     'add-workers',
     'check-active-workers',
+    // Only runs started with --rebalance have this step (and its commands), so older histories replay unchanged.
+    ...(rebalance ? (['rebalance'] as const) : []),
   ]);
   if (patched(CLUSTER_LOCK_PATCH)) await sql.assertClusterIdle(spec, 'register-workers');
   const nodes = nodeNames(spec);
@@ -51,9 +55,31 @@ export async function registerWorkers({ spec }: LabInput): Promise<RegisterWorke
     (r) => `${r.active.length} active`,
   );
 
+  // A child with its own lock check (same family as this run: it passes), progress query and report.
+  const rebalanced = rebalance
+    ? await steps.run(
+        'rebalance',
+        () =>
+          executeChild(rebalanceAndDrain, {
+            args: [{ spec, operation: 'rebalance', ...(rebalance.transferMode ? { transferMode: rebalance.transferMode } : {}) }],
+            ...childOptions(spec, 'rebalance'),
+          }),
+        (r) => `${r.status}: ${r.job?.progress ? `${r.job.progress.movesDone} moves` : 'nothing to move'}`,
+      )
+    : undefined;
+
   const unchanged =
     databases.every((d) => !d.databaseCreated && !d.extensionCreated) &&
     !coordinator.changed &&
     workers.every((w) => w.action === 'existing');
-  return { cluster: spec.cluster, databases, coordinator, workers, active, unchanged, steps: steps.steps() };
+  return {
+    cluster: spec.cluster,
+    databases,
+    coordinator,
+    workers,
+    active,
+    unchanged: unchanged && (rebalanced?.job?.progress?.movesDone ?? 0) === 0,
+    ...(rebalanced ? { rebalance: rebalanced } : {}),
+    steps: steps.steps(),
+  };
 }

@@ -12,6 +12,7 @@ import type {
   WorkerRegistration,
 } from '../activities/results.js';
 import type { StepState } from './progress.js';
+import type { RebalanceAndDrainResult } from './rebalanceTypes.js';
 
 export interface RegisterWorkersResult {
   cluster: string;
@@ -21,6 +22,8 @@ export interface RegisterWorkersResult {
   active: ActiveWorkers;
   /** True when the run found everything in place and changed nothing. */
   unchanged: boolean;
+  /** `register-workers --rebalance`: the RebalanceAndDrain child's result. */
+  rebalance?: RebalanceAndDrainResult;
   steps: StepState[];
 }
 

@@ -38,6 +38,12 @@ export class StepRunner<Name extends string> {
     }
   }
 
+  /** Live detail of a running step (a long one's progress: moves done, bytes); the CLI shows it. */
+  note(name: Name, detail: string): void {
+    const step = this.step(name);
+    if (step.status === 'running') step.detail = detail;
+  }
+
   skip(name: Name, why: string): void {
     const step = this.step(name);
     step.status = 'skipped';

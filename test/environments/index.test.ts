@@ -1,6 +1,8 @@
 import { parseLabSpec, type EnvironmentName } from '../../src/config/labSpec.js';
 import { resolveEnvironment } from '../../src/environments/index.js';
+import { ComposeEnvironment } from '../../src/environments/compose/composeEnvironment.js';
 import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
+import { MinikubeEnvironment } from '../../src/environments/minikube/minikubeEnvironment.js';
 
 const specFor = (env: EnvironmentName) => parseLabSpec({ env, dataDir: '/tmp/citus-lab-never-created' });
 
@@ -12,25 +14,21 @@ describe('resolveEnvironment', () => {
     expect(resolveEnvironment(specFor('local'))).not.toBe(env);
   });
 
-  it.each(['compose', 'minikube'] as const)('gives a %s environment that is not implemented yet', async (kind) => {
-    const env = resolveEnvironment(specFor(kind));
-    expect(env.kind).toBe(kind);
-    const notImplemented = {
-      type: 'NotImplemented',
-      message: `The ${kind} environment is not implemented yet; use --env local.`,
-    };
-    for (const call of [
-      () => env.preflight(),
-      () => env.provision(),
-      () => env.startNodes(),
-      () => env.stopNodes(),
-      () => env.credentials(),
-      () => env.status(),
-      () => env.injectFault('coordinator'),
-      () => env.teardown({ removeData: true }),
-    ]) {
-      await expect(call()).rejects.toMatchObject(notImplemented);
+  it('gives the compose and minikube environments with their default settings', () => {
+    const compose = resolveEnvironment(specFor('compose'));
+    expect(compose).toBeInstanceOf(ComposeEnvironment);
+    expect((compose as ComposeEnvironment).settings.project).toBe('citus-lab-lab');
+    const minikube = resolveEnvironment(specFor('minikube'));
+    expect(minikube).toBeInstanceOf(MinikubeEnvironment);
+    expect((minikube as MinikubeEnvironment).kubeSettings.namespace).toBe('clinical-database');
+  });
+
+  it('refuses an invalid platform setting when the environment is made', () => {
+    process.env.CITUS_LAB_MINIKUBE_MEMORY = 'lots';
+    try {
+      expect(() => resolveEnvironment(specFor('minikube'))).toThrow(expect.objectContaining({ type: 'ConfigInvalid' }));
+    } finally {
+      delete process.env.CITUS_LAB_MINIKUBE_MEMORY;
     }
-    expect(() => env.nodes()).toThrow(notImplemented.message);
   });
 });

@@ -44,7 +44,8 @@ function withoutLegacyIds(node: unknown): unknown {
 const validate = validator();
 
 describe.each(composeFiles())('%s', (file) => {
-  const doc = parse(fs.readFileSync(path.join(repo, file), 'utf8')) as {
+  // Merge keys (`<<: *anchor`) as Compose resolves them; YAML 1.2 alone would keep `<<` as a plain key.
+  const doc = parse(fs.readFileSync(path.join(repo, file), 'utf8'), { merge: true }) as {
     services: Record<string, { environment?: Record<string, string>; healthcheck?: unknown; image?: string; build?: unknown }>;
   };
 

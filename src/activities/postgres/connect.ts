@@ -43,9 +43,11 @@ export async function withNodeClient<T>(
 ): Promise<T> {
   const node = findNode(env, nodeName);
   const { user, password } = await env.credentials();
+  // Errors keep naming the node's own address; only the socket goes through the endpoint (a port-forward).
+  const endpoint = await env.openSqlEndpoint?.(node);
   const client = new Client({
-    host: node.host,
-    port: node.port,
+    host: endpoint?.host ?? node.host,
+    port: endpoint?.port ?? node.port,
     user,
     password,
     database,
@@ -59,6 +61,7 @@ export async function withNodeClient<T>(
     await client.connect();
   } catch (err) {
     await client.end().catch(() => undefined);
+    await endpoint?.close();
     throw connectError(err, node, database, user);
   }
   try {
@@ -67,6 +70,7 @@ export async function withNodeClient<T>(
     throw queryError(err, node);
   } finally {
     await client.end().catch(() => undefined);
+    await endpoint?.close();
   }
 }
 

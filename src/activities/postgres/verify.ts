@@ -16,15 +16,25 @@ const STATEMENT_TIMEOUT_MS = 120_000;
 
 type Check = (client: Client) => Promise<string>;
 
-/** A failed expectation: its message becomes the check's FAIL message. */
-class CheckFailed extends Error {}
+export type VerifyCheckName =
+  | 'citus extension'
+  | 'active workers'
+  | 'shards on every worker'
+  | 'pacientes count'
+  | 'observaciones count'
+  | 'co-located join'
+  | 'aggregate per codigo';
 
-function passIf(ok: boolean, message: string): string {
+/** A failed expectation: its message becomes the check's FAIL message. */
+export class CheckFailed extends Error {}
+
+export function passIf(ok: boolean, message: string): string {
   if (!ok) throw new CheckFailed(message);
   return message;
 }
 
-async function run(name: string, check: () => Promise<string>): Promise<CheckResult> {
+/** Runs one named check: PASS with its message, or FAIL with the error's; never throws. */
+export async function runCheck(name: string, check: () => Promise<string>): Promise<CheckResult> {
   const started = performance.now();
   let status: CheckResult['status'] = 'PASS';
   let message: string;
@@ -42,7 +52,7 @@ async function scalar(client: Client, sql: string): Promise<number> {
   return Number(rows[0]?.n ?? NaN);
 }
 
-function checks(env: LabEnvironment, shardsPerWorker: Record<string, number>): Array<[string, Check]> {
+function checks(env: LabEnvironment, shardsPerWorker: Record<string, number>): Array<[VerifyCheckName, Check]> {
   const patients = env.spec.patients;
   const expected = expectedRowCounts(patients);
   const workers = workerNodes(env).map(clusterAddress).sort();
@@ -97,7 +107,7 @@ function checks(env: LabEnvironment, shardsPerWorker: Record<string, number>): A
         return passIf(empty.length === 0, empty.length ? `no shards on ${empty.join(', ')} (${summary})` : `shard placements: ${summary}`);
       },
     ],
-    ...(['pacientes', 'observaciones'] as const).map((table): [string, Check] => [
+    ...(['pacientes', 'observaciones'] as const).map((table): [VerifyCheckName, Check] => [
       `${table} count`,
       async (client) => {
         const n = await scalar(client, `SELECT count(*) AS n FROM ${table}`);
@@ -145,9 +155,10 @@ function checks(env: LabEnvironment, shardsPerWorker: Record<string, number>): A
   ];
 }
 
-export async function runVerification(env: LabEnvironment): Promise<VerifyReport> {
+/** Every check, or only those named in `only` (the lab test suites pick theirs). */
+export async function runVerification(env: LabEnvironment, only?: readonly VerifyCheckName[]): Promise<VerifyReport> {
   const shardsPerWorker: Record<string, number> = {};
-  const list = checks(env, shardsPerWorker);
+  const list = checks(env, shardsPerWorker).filter(([name]) => !only || only.includes(name));
   let results: CheckResult[];
   try {
     results = await withNodeClient(
@@ -158,7 +169,7 @@ export async function runVerification(env: LabEnvironment): Promise<VerifyReport
         const out: CheckResult[] = [];
         for (const [name, check] of list) {
           heartbeatIfActivity({ check: name });
-          out.push(await run(name, () => check(client)));
+          out.push(await runCheck(name, () => check(client)));
         }
         return out;
       },

@@ -24,12 +24,19 @@ import { initdb, startNode, stopNode, type NodeProcessContext } from './pgCtl.js
 import { clearStaleLock, runningPostmaster, waitForExit } from './postmaster.js';
 import { ensurePassword, readPassword, SUPERUSER, withInitdbPwfile, writeServerPgpass } from './secrets.js';
 import { giveToServer, resolveServerUser, type ServerUser } from './serverUser.js';
+import { ensureSupervisor, stopSupervisor } from './supervisor.js';
 
 export interface LocalEnvironmentOptions {
   /** Directory holding initdb, pg_ctl and postgres; defaults to CITUS_LAB_PG_BIN, then auto-detection. */
   readonly pgBinDir?: string;
   /** Load Citus at server start (default true); tests of plain PostgreSQL behaviour turn it off. */
   readonly preloadCitus?: boolean;
+  /**
+   * Keep a supervisor that restarts dead nodes, as a StatefulSet would. The lab's own environment
+   * (resolveEnvironment) turns it on; off by default so a bare instance (tests, tools) leaves a killed
+   * node down. stopNodes and teardown stop a running supervisor either way.
+   */
+  readonly supervise?: boolean;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -41,6 +48,7 @@ export class LocalEnvironment implements LabEnvironment {
   readonly kind = 'local' as const;
   readonly layout: LabLayout;
   private readonly preloadCitus: boolean;
+  private readonly supervise: boolean;
   private readonly pgBinDir: string | undefined;
   private cachedBins: PgBinaries | undefined;
   private cachedUser: ServerUser | undefined;
@@ -51,6 +59,7 @@ export class LocalEnvironment implements LabEnvironment {
   ) {
     this.layout = labLayout(spec);
     this.preloadCitus = options.preloadCitus ?? true;
+    this.supervise = options.supervise ?? false;
     this.pgBinDir = options.pgBinDir ?? (process.env.CITUS_LAB_PG_BIN || undefined);
   }
 
@@ -123,34 +132,56 @@ export class LocalEnvironment implements LabEnvironment {
     this.refreshPgpass(ctx.user, password);
 
     const outcomes = await settleAll(
-      this.nodes().map(async (node) => {
-        const pgdata = this.layout.nodeDir(node.name);
-        if (runningPostmaster(pgdata)) return { name: node.name, started: false };
-        await assertPortFree(node.name, node.port, pgdata);
-        if (!(await clearStaleLock(pgdata, STALE_LOCK_TIMEOUT_MS))) {
-          throw new LabError(
-            'NodeNotReady',
-            `Node ${node.name} has processes left from a killed postmaster that have not exited yet: retry in a few seconds.`,
-          );
-        }
-        progress(`start ${node.name}`);
-        await startNode(ctx, {
-          name: node.name,
-          pgdata,
-          logFile: this.layout.logFile(node.name),
-          pgpassFile: this.layout.pgpassFile,
-        });
-        return { name: node.name, started: true };
-      }),
+      this.nodes().map(async (node) => ({ name: node.name, started: await this.startOne(ctx, node, progress) })),
     );
+    if (this.supervise) {
+      await ensureSupervisor(this.layout, { spec: this.spec, preloadCitus: this.preloadCitus, pgBinDir: this.pgBinDir });
+    }
     return {
       started: outcomes.filter((o) => o.started).map((o) => o.name),
       alreadyRunning: outcomes.filter((o) => !o.started).map((o) => o.name),
     };
   }
 
-  /** Stops every node on disk, including workers a smaller spec no longer lists. */
+  /**
+   * Starts one node if its postmaster is not running (the supervisor's restart); false when it ran.
+   * Clears the lock a killed postmaster left, once its orphaned backends are gone.
+   */
+  async restartNode(name: string): Promise<boolean> {
+    const node = this.nodes().find((n) => n.name === name);
+    if (!node) throw new LabError('UnknownNode', `Unknown node "${name}": this lab has ${nodeNames(this.spec).join(', ')}.`);
+    return this.startOne(this.processContext(), node, () => {});
+  }
+
+  private async startOne(ctx: NodeProcessContext, node: LabNode, progress: ProgressReporter): Promise<boolean> {
+    const pgdata = this.layout.nodeDir(node.name);
+    if (runningPostmaster(pgdata)) return false;
+    await assertPortFree(node.name, node.port, pgdata);
+    if (!(await clearStaleLock(pgdata, STALE_LOCK_TIMEOUT_MS))) {
+      throw new LabError(
+        'NodeNotReady',
+        `Node ${node.name} has processes left from a killed postmaster that have not exited yet: retry in a few seconds.`,
+      );
+    }
+    progress(`start ${node.name}`);
+    try {
+      await startNode(ctx, {
+        name: node.name,
+        pgdata,
+        logFile: this.layout.logFile(node.name),
+        pgpassFile: this.layout.pgpassFile,
+      });
+    } catch (err) {
+      // The supervisor (or another start) won the race to bring this node back: it runs, as wanted.
+      if (runningPostmaster(pgdata)) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  /** Stops every node on disk, including workers a smaller spec no longer lists; the supervisor first, so it restarts none. */
   async stopNodes(): Promise<void> {
+    await stopSupervisor(this.layout);
     const running = this.nodeDirsOnDisk().filter((name) => runningPostmaster(this.layout.nodeDir(name)));
     if (running.length === 0) return;
     const ctx = this.processContext();

@@ -20,7 +20,15 @@ export function serverConf({ port, preloadCitus }: NodeConfigOptions): string {
     ['listen_addresses', `'127.0.0.1'`],
     // Unix socket paths are limited to 107 bytes and mkdtemp/data dirs can be longer: everything uses TCP.
     ['unix_socket_directories', `''`],
-    ...(preloadCitus ? ([['shared_preload_libraries', `'citus'`]] as Array<[string, string]>) : []),
+    ...(preloadCitus
+      ? ([
+          ['shared_preload_libraries', `'citus'`],
+          // Citus connects back to its own node for some work (background rebalance jobs do) by the name
+          // `localhost`, which may resolve to ::1 (not in pg_hba) and has no pgpass line: use the address
+          // the lab listens on and has credentials for.
+          ['citus.local_hostname', `'127.0.0.1'`],
+        ] as Array<[string, string]>)
+      : []),
     // Citus moves shards online with logical replication.
     ['wal_level', 'logical'],
     ['password_encryption', `'scram-sha-256'`],
@@ -28,6 +36,17 @@ export function serverConf({ port, preloadCitus }: NodeConfigOptions): string {
     ['max_connections', 200],
     ['max_wal_senders', 10],
     ['max_replication_slots', 10],
+    // Every online shard move creates a subscription on the target node, and PostgreSQL 15's logical
+    // replication launcher starts apply workers at most once per wal_retrieve_retry_interval (5 s) for
+    // the whole server (16 tracks it per subscription). Back-to-back moves queued behind that timer:
+    // a 16-move drain took ~95 s, ~20 s at 100 ms. It also paces a failed apply worker's restart, which
+    // on a loopback lab needs no 5 s back-off.
+    ['wal_retrieve_retry_interval', `'100ms'`],
+    // Parallel moves (RebalanceAndDrain runs up to 4) need an apply worker each on the target, and on
+    // the coordinator a background executor each next to Citus' maintenance daemons: the defaults (8
+    // worker processes, 4 apply workers) leave no headroom.
+    ['max_worker_processes', 16],
+    ['max_logical_replication_workers', 8],
   ];
   const lines = settings.map(([key, value]) => `${key} = ${value}`);
   return `# Written by citus-lab; rewritten on every provision.\n${lines.join('\n')}\n`;

@@ -1,0 +1,53 @@
+/** The HA drill's and the lab test suites' activities: each resolves the lab's environment and delegates. */
+import type { LabSpec } from '../../config/labSpec.js';
+import type { ActivityDeps } from '../index.js';
+import type { CheckResult } from '../results.js';
+import { checkAfterDrill, type AfterCheckInput } from './drillAfter.js';
+import { takeDrillBaseline } from './drillBaseline.js';
+import { checkDrillReady } from './drillReadiness.js';
+import { awaitNodeRecovery, type RecoveryOptions } from './drillRecovery.js';
+import type {
+  DrillAfterCheck,
+  DrillBaseline,
+  DrillPlan,
+  DrillReadiness,
+  FaultInjected,
+  NodeRecovery,
+  ProbeRunOptions,
+  ProbeRunSummary,
+} from './drillTypes.js';
+import { runProbes } from './probes.js';
+import { basicChecks, queryChecks } from './suiteChecks.js';
+
+export function createDrillActivities(deps: ActivityDeps) {
+  const env = (spec: LabSpec) => deps.environmentFor(spec);
+  return {
+    async checkDrillReady(spec: LabSpec, node: string): Promise<DrillReadiness> {
+      return checkDrillReady(env(spec), node);
+    },
+    async takeDrillBaseline(spec: LabSpec, node: string, drillId: string): Promise<DrillBaseline> {
+      return takeDrillBaseline(env(spec), node, drillId);
+    },
+    async runProbes(spec: LabSpec, plan: DrillPlan, options: ProbeRunOptions): Promise<ProbeRunSummary> {
+      return runProbes(env(spec), plan, options);
+    },
+    /** The fault itself, through the platform: SIGKILL (local), container kill (compose), pod delete (minikube). */
+    async injectNodeFault(spec: LabSpec, node: string): Promise<FaultInjected> {
+      const injectedAt = Date.now();
+      await env(spec).injectFault(node);
+      return { node, injectedAt };
+    },
+    async awaitNodeRecovery(spec: LabSpec, node: string, options: RecoveryOptions): Promise<NodeRecovery> {
+      return awaitNodeRecovery(env(spec), node, options);
+    },
+    async checkAfterDrill(spec: LabSpec, input: AfterCheckInput): Promise<DrillAfterCheck> {
+      return checkAfterDrill(env(spec), input);
+    },
+    async suiteBasicChecks(spec: LabSpec): Promise<CheckResult[]> {
+      return basicChecks(env(spec));
+    },
+    async suiteQueryChecks(spec: LabSpec): Promise<CheckResult[]> {
+      return queryChecks(env(spec));
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The drill's probe load: through the coordinator, each probe class on its own connection and its own
+ * fixed cadence, so a class stuck on a dead node never delays the others. A failed probe drops its
+ * connection and the next one reconnects (short connect and statement timeouts keep a probe from
+ * hanging past the outage). Runs until the outage is over and every class has been healthy for
+ * `settleMs`, or `maxDurationMs` passed; returns the folded outcomes, never raw samples.
+ */
+import { Client } from 'pg';
+import type { LabEnvironment } from '../../environments/labEnvironment.js';
+import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
+import { coordinatorOf, errorMessage } from './connect.js';
+import { drillWritesTable } from './drillBaseline.js';
+import { PROBE_CLASSES, type DrillPlan, type ProbeClass, type ProbeRunOptions, type ProbeRunSummary } from './drillTypes.js';
+import { ProbeRecorder } from './probeSummary.js';
+
+const PROBE_APPLICATION_NAME = 'citus-lab-drill';
+const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 2_000;
+const CHECK_EVERY_MS = 25;
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/** One class's session; dropped on any failure so the next probe starts from a fresh connection. */
+class ProbeSession {
+  private client: Client | undefined;
+
+  constructor(private readonly connect: () => Promise<Client>) {}
+
+  async run<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    try {
+      this.client ??= await this.connect();
+      return await fn(this.client);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    const client = this.client;
+    this.client = undefined;
+    void client?.end().catch(() => undefined);
+  }
+}
+
+type Probe = (session: ProbeSession) => Promise<void>;
+
+/** The classes a plan can probe: no read of a node's shards when it holds none, no writes without keys. */
+export function probedClasses(plan: DrillPlan): ProbeClass[] {
+  return PROBE_CLASSES.filter((cls) => {
+    if (cls === 'read-failed-node') return plan.failedNodeKey !== undefined;
+    if (cls === 'read-healthy-node') return plan.healthyNodeKey !== undefined;
+    if (cls === 'write') return plan.writeKeys.length > 0;
+    return true;
+  });
+}
+
+function probesFor(plan: DrillPlan, recorder: ProbeRecorder): Map<ProbeClass, Probe> {
+  const probes = new Map<ProbeClass, Probe>();
+  const readKey = (key: number, where: string): Probe => async (session) => {
+    const { rowCount } = await session.run((c) => c.query('SELECT documento_id, nombre FROM pacientes WHERE documento_id = $1', [key]));
+    if (plan.keysExist && rowCount !== 1) throw new Error(`patient ${key} (${where}) returned ${rowCount ?? 0} rows, expected 1`);
+  };
+  if (plan.failedNodeKey !== undefined) probes.set('read-failed-node', readKey(plan.failedNodeKey, `shard on ${plan.node}`));
+  if (plan.healthyNodeKey !== undefined) probes.set('read-healthy-node', readKey(plan.healthyNodeKey, 'shard on a healthy node'));
+  probes.set('multi-shard', async (session) => {
+    const { rows } = await session.run((c) => c.query<{ n: string }>('SELECT count(*) AS n FROM pacientes'));
+    const n = Number(rows[0]?.n);
+    if (n !== plan.patients) throw new Error(`count(*) over every shard returned ${n}, expected ${plan.patients}`);
+  });
+  if (plan.writeKeys.length > 0) {
+    probes.set('write', async (session) => {
+      const seq = recorder.writeAttempted();
+      const key = plan.writeKeys[seq % plan.writeKeys.length] as number;
+      await session.run((c) =>
+        c.query(`INSERT INTO ${drillWritesTable()} (documento_id, drill_id, seq) VALUES ($1, $2, $3)`, [key, plan.drillId, seq]),
+      );
+      // Only an acknowledged commit counts: this is the promise the drill checks afterwards.
+      recorder.writeCommitted(seq);
+    });
+  }
+  return probes;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: ProbeRunOptions): Promise<ProbeRunSummary> {
+  const coordinator = coordinatorOf(env);
+  const { user, password } = await env.credentials();
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const connect = async () => {
+    const client = new Client({
+      host: coordinator.host,
+      port: coordinator.port,
+      user,
+      password,
+      database: env.spec.database,
+      application_name: PROBE_APPLICATION_NAME,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+      // The client-side bound, should the server itself stop answering.
+      query_timeout: statementTimeoutMs + 500,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return client;
+  };
+
+  const signal = cancellationSignalIfActivity();
+  const startedAt = Date.now();
+  const recorder = new ProbeRecorder(startedAt, probedClasses(plan));
+  const probes = probesFor(plan, recorder);
+  let stopped = false;
+
+  const loop = async (cls: ProbeClass, probe: Probe, phase: number) => {
+    const session = new ProbeSession(connect);
+    let next = startedAt + phase;
+    try {
+      while (!stopped) {
+        await sleep(next - Date.now());
+        if (stopped) break;
+        const t0 = performance.now();
+        try {
+          await probe(session);
+          recorder.add({ cls, at: Date.now(), ok: true, latencyMs: performance.now() - t0 });
+        } catch (err) {
+          recorder.add({ cls, at: Date.now(), ok: false, latencyMs: performance.now() - t0, error: errorMessage(err) });
+        }
+        // Fixed rate: a probe that overran its slot skips the slots it missed rather than bunching up.
+        next += options.cadenceMs;
+        const now = Date.now();
+        if (next <= now) next += Math.ceil((now - next + 1) / options.cadenceMs) * options.cadenceMs;
+      }
+    } finally {
+      session.close();
+    }
+  };
+
+  // Classes take turns within a period, so some probe runs every cadence/N: a finer time to detect.
+  const loops = [...probes].map(([cls, probe], i) => loop(cls, probe, Math.floor((i * options.cadenceMs) / probes.size)));
+  let endedBy: ProbeRunSummary['endedBy'] = 'max-duration';
+  let lastBeat = 0;
+  try {
+    for (;;) {
+      const now = Date.now();
+      if (signal?.aborted) break;
+      if (recorder.failureSeen() && recorder.settled(now, options.settleMs)) {
+        endedBy = 'settled';
+        break;
+      }
+      if (now - startedAt >= options.maxDurationMs) break;
+      if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
+        lastBeat = now;
+        heartbeatIfActivity({ elapsedMs: now - startedAt, ...recorder.totals() });
+      }
+      await sleep(CHECK_EVERY_MS);
+    }
+  } finally {
+    stopped = true;
+    await Promise.all(loops);
+  }
+  if (signal?.aborted) throw signal.reason;
+  return {
+    startedAt,
+    endedAt: Date.now(),
+    cadenceMs: options.cadenceMs,
+    endedBy,
+    classes: recorder.classSummaries(),
+    writes: recorder.writeLedger(),
+  };
+}

@@ -1,0 +1,51 @@
+/** The activities of RebalanceAndDrain: each resolves the lab's environment and delegates to its module. */
+import type { LabSpec } from '../../config/labSpec.js';
+import type {
+  DataSnapshot,
+  DrainState,
+  IdentityChange,
+  IdentityFix,
+  JobProgress,
+  JobStart,
+  JobStartRequest,
+  NodeRemoval,
+  PreflightReport,
+  PreflightRequest,
+} from '../../workflows/rebalanceTypes.js';
+import type { ActivityDeps } from '../index.js';
+import { snapshotData } from './dataProof.js';
+import { markNodeDraining, removeDrainedNode } from './drainNode.js';
+import { followRebalanceJob } from './rebalanceFollow.js';
+import { startRebalanceJob, stopRebalanceJob } from './rebalanceJob.js';
+import { rebalancePreflight } from './rebalancePreflight.js';
+import { fixReplicaIdentity } from './replicaIdentity.js';
+
+export function createRebalanceActivities(deps: ActivityDeps) {
+  const env = (spec: LabSpec) => deps.environmentFor(spec);
+  return {
+    async rebalancePreflight(spec: LabSpec, request: PreflightRequest): Promise<PreflightReport> {
+      return rebalancePreflight(env(spec), request);
+    },
+    async fixReplicaIdentity(spec: LabSpec, fixes: IdentityFix[]): Promise<IdentityChange[]> {
+      return fixReplicaIdentity(env(spec), fixes);
+    },
+    async snapshotData(spec: LabSpec): Promise<DataSnapshot> {
+      return snapshotData(env(spec));
+    },
+    async markNodeDraining(spec: LabSpec, node: string): Promise<DrainState & { changed: boolean }> {
+      return markNodeDraining(env(spec), node);
+    },
+    async startRebalanceJob(spec: LabSpec, request: JobStartRequest): Promise<JobStart> {
+      return startRebalanceJob(env(spec), request);
+    },
+    async followRebalanceJob(spec: LabSpec, jobId: number, options: { maxTaskFailures: number }): Promise<JobProgress> {
+      return followRebalanceJob(env(spec), jobId, options);
+    },
+    async stopRebalanceJob(spec: LabSpec, target: { jobId?: number; afterJobId: number }): Promise<JobProgress | null> {
+      return stopRebalanceJob(env(spec), target);
+    },
+    async removeDrainedNode(spec: LabSpec, node: string): Promise<NodeRemoval> {
+      return removeDrainedNode(env(spec), node);
+    },
+  };
+}

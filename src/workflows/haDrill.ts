@@ -1,0 +1,209 @@
+/**
+ * HaDrill: kill one node under a steady probe load and measure what clients see.
+ *
+ * Baseline (data fingerprint, probe plan) -> probes start and keep running -> fault through the
+ * platform -> wait for the platform to bring the node back (re-register it if Citus lost it) -> the
+ * probes end by themselves once every class has been healthy for `settleSeconds` -> the fingerprint
+ * again and every acknowledged write looked up -> numbers, verdict, Markdown + JSON report, and the
+ * CitusLabOutcome search attribute. Problems after the fault make a FAIL result with a report, not a
+ * bare error: the report is the product, and a failed recovery is exactly when it matters.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  proxyActivities,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { LabActivities } from '../activities/index.js';
+import type { DrillAfterCheck, NodeRecovery } from '../activities/postgres/drillTypes.js';
+import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
+import { PLATFORM_STEP, SQL_STEP } from './activityOptions.js';
+import { drillMetrics, drillSummary, judgeDrill, type DrillMetrics } from './drillReport.js';
+import { drillTargetProblem } from './drillTarget.js';
+import { failureMessage } from './failureMessage.js';
+import { DRILL_DEFAULTS, type HaDrillInput, type HaDrillResult } from './haDrillTypes.js';
+import { childOptions, executeChild } from './labChildren.js';
+import { registerWorkers } from './registerWorkers.js';
+import { StepRunner } from './stepRunner.js';
+
+export const HA_DRILL_STEPS = [
+  'cluster-idle',
+  'validate',
+  'self-healing',
+  'baseline',
+  'probes',
+  'inject-fault',
+  'recover',
+  'verify-after',
+  'report',
+] as const;
+
+/** A second attempt would measure something else (a second kill, probes after the outage): once only. */
+const once = (timeout: string, heartbeat?: string): ActivityOptions => ({
+  startToCloseTimeout: timeout,
+  ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
+  retry: { maximumAttempts: 1 },
+});
+
+/** The `type` of the innermost ApplicationFailure in a failure chain. */
+function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let current = err; current instanceof Error; current = (current as { cause?: unknown }).cause) {
+    if (current instanceof ApplicationFailure) type = current.type ?? type;
+  }
+  return type;
+}
+
+export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
+  const { spec, node } = input;
+  const cadenceMs = input.cadenceMs ?? DRILL_DEFAULTS.cadenceMs;
+  const settleMs = (input.settleSeconds ?? DRILL_DEFAULTS.settleSeconds) * 1000;
+  const recoveryTimeoutSeconds = input.recoveryTimeoutSeconds ?? DRILL_DEFAULTS.recoveryTimeoutSeconds;
+  const maxDurationMs = DRILL_DEFAULTS.warmupMs + recoveryTimeoutSeconds * 1000 + settleMs + 5_000;
+
+  const problem = drillTargetProblem(spec, node, input.allowCoordinator === true);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, node === 'coordinator' ? 'ConfigInvalid' : 'UnknownNode');
+
+  const sql = proxyActivities<LabActivities>(SQL_STEP);
+  const platform = proxyActivities<LabActivities>(PLATFORM_STEP);
+  const fault = proxyActivities<LabActivities>(once('60s'));
+  // A short heartbeat timeout also means a cancel (no fault after all) reaches the probes within seconds.
+  const probing = proxyActivities<LabActivities>(once(`${Math.ceil(maxDurationMs / 1000) + 60}s`, '5s'));
+  const waiting = proxyActivities<LabActivities>(once(`${recoveryTimeoutSeconds + 30}s`, '20s'));
+  const steps = new StepRunner('HaDrill', spec.cluster, HA_DRILL_STEPS);
+  const { workflowId, runId } = workflowInfo();
+  const drillId = `${workflowId}:${runId}`;
+  // Refusals (busy cluster, lab not deployed) leave no trace on the lab, not even a report.
+  let validated = false;
+
+  try {
+    await steps.run('cluster-idle', () => sql.assertClusterIdle(spec, `ha-drill --node ${node}`), () => 'no other operation runs');
+    await steps.run('validate', () => sql.checkDrillReady(spec, node), (r) => `${r.nodes} nodes running; ${node} is a ${r.role}`);
+    validated = true;
+    // Makes sure the platform restarts nodes (for local: the supervisor runs); every node already runs.
+    await steps.run('self-healing', () => platform.startNodes(spec), (r) => `${r.alreadyRunning.length} nodes running, restart policy in place`);
+    const baseline = await steps.run(
+      'baseline',
+      () => sql.takeDrillBaseline(spec, node, drillId),
+      (b) => `${b.tables.length} tables, ${b.tables.reduce((n, t) => n + t.rows, 0)} rows fingerprinted`,
+    );
+
+    const probeScope = new CancellationScope();
+    const probes = steps.run(
+      'probes',
+      () => probeScope.run(() => probing.runProbes(spec, baseline.plan, { cadenceMs, settleMs, maxDurationMs })),
+      (p) => `${p.classes.reduce((n, c) => n + c.probes, 0)} probes, ${p.classes.reduce((n, c) => n + c.failed, 0)} failed; ended ${p.endedBy}`,
+    );
+    // Settled at once so a failure is never an unhandled rejection while other steps run.
+    const probesDone = probes.then(
+      (value) => ({ value, error: undefined }),
+      (err: unknown) => ({ value: undefined, error: failureMessage(err) }),
+    );
+    await sleep(DRILL_DEFAULTS.warmupMs);
+
+    const injected = await steps
+      .run('inject-fault', () => fault.injectNodeFault(spec, node), () => `${node} killed`)
+      .catch(async (err: unknown) => {
+        // No fault, no drill: stop the probes (nothing to measure) and fail with the platform's reason.
+        probeScope.cancel();
+        await probesDone;
+        throw err;
+      });
+
+    let recovery: NodeRecovery | undefined;
+    let recoveryError: string | undefined;
+    try {
+      recovery = await steps.run(
+        'recover',
+        async () => {
+          const back = await waiting.awaitNodeRecovery(spec, node, { timeoutSeconds: recoveryTimeoutSeconds });
+          await reregisterIfNeeded(spec);
+          return back;
+        },
+        (r) => `accepting connections after ${r.acceptingAt - injected.injectedAt} ms, multi-shard query after ${r.distributedOkAt - injected.injectedAt} ms`,
+      );
+    } catch (err) {
+      recoveryError = failureMessage(err);
+    }
+
+    const { value: probeSummary, error: probesError } = await probesDone;
+    let after: DrillAfterCheck | undefined;
+    let afterError: string | undefined;
+    try {
+      after = await steps.run(
+        'verify-after',
+        () => sql.checkAfterDrill(spec, { drillId, committedRanges: probeSummary?.writes.committedRanges ?? [] }),
+        (a) => `${a.writes.present} drill writes present, ${a.writes.lost} lost`,
+      );
+    } catch (err) {
+      afterError = failureMessage(err);
+    }
+
+    const metrics: DrillMetrics | undefined = probeSummary ? drillMetrics(probeSummary, injected.injectedAt, recovery) : undefined;
+    const verdict = judgeDrill({ node, metrics, recovery, recoveryError, probesError, baseline, after, afterError });
+    const problems = [recoveryError, probesError, afterError].filter((p): p is string => p !== undefined);
+    const durationMs = steps.elapsedMs();
+    const faultAt = new Date(injected.injectedAt).toISOString();
+    const reports = await steps.run(
+      'report',
+      () =>
+        sql.writeReport(spec, {
+          kind: 'ha-drill',
+          title: `HA drill: ${node} of lab ${spec.cluster} (${spec.env})`,
+          status: verdict.status,
+          summary: { ...drillSummary(node, verdict.status, metrics, after), 'fault injected at': faultAt, 'duration (s)': Math.round(durationMs / 100) / 10 },
+          checks: verdict.checks,
+          steps: steps.steps(),
+          data: { drillId, faultAt, metrics, recovery, probes: probeSummary, baseline, after, problems },
+        }),
+      (r) => r.markdown,
+    );
+    upsertSearchAttributes([{ key: LAB_OUTCOME, value: verdict.status }]);
+    return {
+      status: verdict.status,
+      cluster: spec.cluster,
+      env: spec.env,
+      node,
+      drillId,
+      faultAt,
+      metrics: metrics ?? { probes: 0, failedProbes: 0, classes: [] },
+      checks: verdict.checks,
+      ...(recovery ? { recovery } : {}),
+      ...(probeSummary ? { probes: probeSummary } : {}),
+      ...(after ? { after } : {}),
+      problems,
+      durationMs,
+      reports,
+      steps: steps.steps(),
+    };
+  } catch (err) {
+    upsertSearchAttributes([{ key: LAB_OUTCOME, value: 'FAIL' }]);
+    if (!validated) throw err;
+    await CancellationScope.nonCancellable(() =>
+      sql
+        .writeReport(spec, {
+          kind: 'ha-drill',
+          title: `HA drill: ${node} of lab ${spec.cluster} (${spec.env}) FAILED`,
+          status: 'FAIL',
+          summary: { node, status: 'FAIL', error: failureMessage(err) },
+          steps: steps.steps(),
+        })
+        .catch(() => undefined),
+    );
+    throw err;
+  }
+
+  /** A worker that came back inactive in Citus' metadata gets registered again (RegisterWorkers is idempotent). */
+  async function reregisterIfNeeded(labSpec: typeof spec): Promise<void> {
+    const check = proxyActivities<LabActivities>({ ...SQL_STEP, retry: { maximumAttempts: 1 } });
+    try {
+      await check.checkActiveWorkers(labSpec);
+    } catch (err) {
+      if (failureType(err) !== 'WorkerSetMismatch') throw err;
+      await executeChild(registerWorkers, { args: [{ spec: labSpec }], ...childOptions(labSpec, 'register-workers') });
+    }
+  }
+}

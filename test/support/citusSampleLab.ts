@@ -1,0 +1,98 @@
+/**
+ * A real Citus lab with the sample schema and data, built with the lab's own activities (what deploy
+ * does), for tests that move shards. Only the first `registered` workers join Citus, so a test can
+ * add the others later. Each lab gets its own cluster name: the cluster lock looks at every run on
+ * the shared Temporal dev server by that name.
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { createPostgresActivities } from '../../src/activities/postgres/index.js';
+import type { LabSpec } from '../../src/config/labSpec.js';
+import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
+import { connectNode, startTempLab, type TempLab } from './localLab.js';
+
+export const citusEnvironment = (spec: LabSpec) => new LocalEnvironment(spec, { preloadCitus: true });
+
+export async function startCitusSampleLab(options: { workers: number; registered: number; prefix: string }): Promise<TempLab> {
+  const lab = await startTempLab({
+    workers: options.workers,
+    preloadCitus: true,
+    cluster: `${options.prefix}-${randomBytes(3).toString('hex')}`,
+  });
+  try {
+    const sql = createPostgresActivities({ environmentFor: citusEnvironment });
+    await sql.waitForNodes(lab.spec, { timeoutSeconds: 60 });
+    const nodes = lab.env.nodes().map((n) => n.name);
+    await Promise.all(nodes.map((n) => sql.ensureDatabaseAndExtension(lab.spec, n)));
+    await sql.setCoordinatorHost(lab.spec);
+    for (const worker of nodes.filter((n) => n !== 'coordinator').slice(0, options.registered)) {
+      await sql.registerWorker(lab.spec, worker);
+    }
+    await sql.applySchema(lab.spec);
+    await sql.loadSampleData(lab.spec);
+  } catch (err) {
+    await lab.cleanup();
+    throw err;
+  }
+  return lab;
+}
+
+/** Runs SQL on the coordinator's lab database with a fresh connection. */
+export async function labSql<T extends Record<string, unknown>>(lab: TempLab, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = await connectNode(lab, 'coordinator', lab.spec.database);
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export function nodeAddress(lab: TempLab, name: string): { host: string; port: number } {
+  const node = lab.env.nodes().find((n) => n.name === name);
+  if (!node) throw new Error(`no node ${name}`);
+  return { host: node.clusterHost, port: node.clusterPort };
+}
+
+/** Hash-distributed placements per lab node name (nodes without any are absent). */
+export async function placements(lab: TempLab): Promise<Record<string, number>> {
+  const names = new Map(lab.env.nodes().map((n) => [`${n.clusterHost}:${n.clusterPort}`, n.name]));
+  const rows = await labSql<{ address: string; n: string }>(
+    lab,
+    `SELECT n.nodename || ':' || n.nodeport AS address, count(*) AS n
+       FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
+       JOIN pg_dist_shard s ON s.shardid = p.shardid JOIN pg_dist_partition t ON t.logicalrelid = s.logicalrelid
+      WHERE t.partmethod = 'h' GROUP BY 1`,
+  );
+  return Object.fromEntries(rows.map((r) => [names.get(r.address) ?? r.address, Number(r.n)]));
+}
+
+/**
+ * Inserts observations one by one (autocommit) until stopped, remembering every acknowledged id: the
+ * "writes keep working, no row lost" side of an online move.
+ */
+export function startWriter(client: pg.Client, patients: number, firstId = 900_000_000) {
+  let stopped = false;
+  const acked: number[] = [];
+  const errors: string[] = [];
+  const done = (async () => {
+    for (let id = firstId; !stopped; id++) {
+      try {
+        await client.query(`INSERT INTO observaciones (documento_id, observacion_id, codigo, valor) VALUES ($1, $2, 'hr', 70)`, [
+          1_000_000_001 + (id % patients),
+          id,
+        ]);
+        acked.push(id);
+      } catch (err) {
+        errors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  })();
+  return {
+    acked,
+    errors,
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
