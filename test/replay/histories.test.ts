@@ -28,7 +28,9 @@ beforeAll(() => quietRuntime());
 
 test('there are recorded histories of every lab workflow', () => {
   const types = new Set(recorded.map((r) => r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
-  expect([...types].sort()).toEqual(expect.arrayContaining(['deployLab', 'labStatus', 'registerWorkers', 'verifyLab']));
+  expect([...types].sort()).toEqual(
+    expect.arrayContaining(['cleanupLab', 'deployLab', 'haDrill', 'labStatus', 'labTestSuite', 'rebalanceAndDrain', 'registerWorkers', 'verifyLab']),
+  );
 });
 
 test('the current workflow code replays every recorded history', async () => {

@@ -104,7 +104,12 @@ function checks(env: LabEnvironment, shardsPerWorker: Record<string, number>): A
         for (const r of rows) shardsPerWorker[r.address] = Number(r.shards);
         const empty = workers.filter((w) => (shardsPerWorker[w] ?? 0) === 0);
         const summary = Object.entries(shardsPerWorker).map(([w, n]) => `${w}=${n}`).join(', ');
-        return passIf(empty.length === 0, empty.length ? `no shards on ${empty.join(', ')} (${summary})` : `shard placements: ${summary}`);
+        // A worker added after the tables were distributed holds nothing until shards move to it.
+        const hint = 'run `rebalance` (or `register-workers --rebalance`) to move shards onto it';
+        return passIf(
+          empty.length === 0,
+          empty.length ? `no shards on ${empty.join(', ')} (${summary}): ${hint}` : `shard placements: ${summary}`,
+        );
       },
     ],
     ...(['pacientes', 'observaciones'] as const).map((table): [VerifyCheckName, Check] => [
