@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { TASK_QUEUE } from '../workflows/inputs.js';
+import { cachedWorkflowBundle } from './workflowBundleCache.js';
 
 export const LAB_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -32,7 +33,8 @@ export async function createLabWorker(options: LabWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    workflowsPath: options.workflowsPath ?? LAB_WORKFLOWS_PATH,
+    // Test fixtures are bundled fresh; the cache key only covers the lab's own sources.
+    ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : { workflowBundle: await cachedWorkflowBundle() }),
     activities,
     ...LAB_WORKER_TUNING,
   });

@@ -1,7 +1,8 @@
-import { CancellationScope, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { failureMessage } from './failureMessage.js';
+import { reportFailure } from './failureReport.js';
 import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
 import { CLUSTER_LOCK_PATCH } from './patches.js';
@@ -104,19 +105,12 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
       steps: steps.steps(),
     };
   } catch (err) {
-    upsertSearchAttributes([{ key: LAB_OUTCOME, value: 'FAIL' }]);
-    // The failure report is best effort and must be written even when the run is being cancelled.
-    await CancellationScope.nonCancellable(() =>
-      sql
-        .writeReport(spec, {
-          kind: 'deploy',
-          title: `Deployment of lab ${spec.cluster} (${spec.env}) FAILED`,
-          status: 'FAIL',
-          summary: { ...deploySummary(spec, 'FAIL', steps.elapsedMs()), error: failureMessage(err) },
-          steps: steps.steps(),
-        })
-        .catch(() => undefined),
-    );
+    await reportFailure(sql, spec, {
+      kind: 'deploy',
+      title: `Deployment of lab ${spec.cluster} (${spec.env}) FAILED`,
+      summary: { ...deploySummary(spec, 'FAIL', steps.elapsedMs()), error: failureMessage(err) },
+      steps: steps.steps(),
+    });
     throw err;
   }
 }

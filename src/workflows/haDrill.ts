@@ -24,6 +24,7 @@ import { PLATFORM_STEP, SQL_STEP } from './activityOptions.js';
 import { drillMetrics, drillSummary, judgeDrill, type DrillMetrics } from './drillReport.js';
 import { drillTargetProblem } from './drillTarget.js';
 import { failureMessage } from './failureMessage.js';
+import { reportFailure } from './failureReport.js';
 import { DRILL_DEFAULTS, type HaDrillInput, type HaDrillResult } from './haDrillTypes.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { registerWorkers } from './registerWorkers.js';
@@ -180,19 +181,16 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
       steps: steps.steps(),
     };
   } catch (err) {
-    upsertSearchAttributes([{ key: LAB_OUTCOME, value: 'FAIL' }]);
-    if (!validated) throw err;
-    await CancellationScope.nonCancellable(() =>
-      sql
-        .writeReport(spec, {
-          kind: 'ha-drill',
-          title: `HA drill: ${node} of lab ${spec.cluster} (${spec.env}) FAILED`,
-          status: 'FAIL',
-          summary: { node, status: 'FAIL', error: failureMessage(err) },
-          steps: steps.steps(),
-        })
-        .catch(() => undefined),
-    );
+    if (!validated) {
+      upsertSearchAttributes([{ key: LAB_OUTCOME, value: 'FAIL' }]);
+      throw err;
+    }
+    await reportFailure(sql, spec, {
+      kind: 'ha-drill',
+      title: `HA drill: ${node} of lab ${spec.cluster} (${spec.env}) FAILED`,
+      summary: { node, status: 'FAIL', error: failureMessage(err) },
+      steps: steps.steps(),
+    });
     throw err;
   }
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { deployLab } from '../../src/workflows/index.js';
 import { createFakeActivities } from '../support/fakeActivities.js';
 import { testSpec } from '../support/fakeActivities.js';
+import { readLines, until } from '../support/polling.js';
 import { connectTemporal, createTestWorker, temporalAddress, uniqueTaskQueue, workflowBundle, type TestTemporal } from '../support/temporal.js';
 
 const crashWorker = fileURLToPath(new URL('../fixtures/crashWorker.ts', import.meta.url));
@@ -28,15 +29,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
-
-async function until(what: string, predicate: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('a run whose worker was SIGKILLed after start-nodes resumes on a new worker; start-nodes ran once', async () => {
   const taskQueue = uniqueTaskQueue('crash');
@@ -52,7 +44,7 @@ test('a run whose worker was SIGKILLed after start-nodes resumes on a new worker
   const handle = await t.client.workflow.start(deployLab, { taskQueue, workflowId, args: [{ spec: testSpec() }] });
 
   // The child has completed start-nodes and is now inside wait-ready: kill it without warning.
-  await until('the first worker to reach wait-ready', () => lines(counter).some((l) => l.endsWith(' waitForNodes')));
+  await until('the first worker to reach wait-ready', () => readLines(counter).some((l) => l.endsWith(' waitForNodes')));
   const firstPid = child.pid;
   child.kill('SIGKILL');
   await child;
@@ -62,8 +54,8 @@ test('a run whose worker was SIGKILLed after start-nodes resumes on a new worker
   const result = await worker.runUntil(handle.result());
 
   expect(result.status).toBe('PASS');
-  const before = lines(counter).map((l) => l.split(' ')[1]);
-  expect(lines(counter).every((l) => l.startsWith(`${firstPid} `))).toBe(true);
+  const before = readLines(counter).map((l) => l.split(' ')[1]);
+  expect(readLines(counter).every((l) => l.startsWith(`${firstPid} `))).toBe(true);
   expect(before).toEqual(['assertClusterIdle(deploy)', 'preflight', 'provisionPlatform', 'startNodes', 'waitForNodes']);
   // The new worker did only what was left: no second provision or start.
   expect(calls).not.toContain('provisionPlatform');

@@ -4,7 +4,7 @@
  * that never comes back, re-registration, and a fault that cannot be injected.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { withLabErrors } from '../../src/activities/failures.js';
 import { createClusterLockActivities } from '../../src/activities/temporal/clusterLock.js';
 import type { LabActivities } from '../../src/activities/index.js';
@@ -13,6 +13,7 @@ import { LAB_CLUSTER, LAB_ENV, LAB_OUTCOME } from '../../src/temporal/searchAttr
 import { deployLab, haDrill } from '../../src/workflows/index.js';
 import type { HaDrillInput } from '../../src/workflows/haDrillTypes.js';
 import { FAKE_FINGERPRINT, createFakeActivities, testSpec } from '../support/fakeActivities.js';
+import { untilVisiblyRunning } from '../support/polling.js';
 import { connectTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';
 
 let t: TestTemporal;
@@ -179,7 +180,7 @@ test('a drill is refused with ClusterBusy while a deploy runs on the cluster, an
       ],
     });
     await deployHolds;
-    await visibleRunning(deploy, cluster);
+    await untilVisiblyRunning(t.client, cluster, deploy.workflowId, true);
     calls.length = 0;
     const failure = await rootFailure(t.client.workflow.execute(haDrill, drillOptions(taskQueue, {}, cluster)));
     expect(failure.type).toBe('ClusterBusy');
@@ -188,35 +189,13 @@ test('a drill is refused with ClusterBusy while a deploy runs on the cluster, an
     expect(calls.filter((c) => !c.startsWith('waitForNodes'))).toEqual([]);
     expect(reports.filter((r) => r.kind === 'ha-drill')).toEqual([]);
     // The refused drill must leave visibility's running set first, or the deploy's child would meet it there.
-    await noLongerRunning(drillOptions(taskQueue, {}, cluster).workflowId, cluster);
+    await untilVisiblyRunning(t.client, cluster, drillOptions(taskQueue, {}, cluster).workflowId, false);
     release();
     await deploy.result();
   });
 });
 
-async function noLongerRunning(workflowId: string, cluster: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    let running = false;
-    for await (const run of t.client.workflow.list({ query: `${LAB_CLUSTER.name} = "${cluster}" AND ExecutionStatus = "Running"` })) {
-      if (run.workflowId === workflowId) running = true;
-    }
-    if (!running) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${workflowId} still shows as running`);
-}
 
-async function visibleRunning(handle: WorkflowHandle, cluster: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    for await (const run of t.client.workflow.list({ query: `${LAB_CLUSTER.name} = "${cluster}" AND ExecutionStatus = "Running"` })) {
-      if (run.workflowId === handle.workflowId) return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the running deploy never showed up in visibility');
-}
 
 test('a lost committed write makes the drill FAIL, with a report and the FAIL outcome', async () => {
   const { reports, taskQueue, activities } = setup('drill-lost', {

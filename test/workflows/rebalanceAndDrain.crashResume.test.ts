@@ -14,6 +14,7 @@ import { rebalanceAndDrain } from '../../src/workflows/index.js';
 import type { JobProgress } from '../../src/workflows/rebalanceTypes.js';
 import type { LabSpec } from '../../src/config/labSpec.js';
 import { createFakeActivities, fakeSnapshot, testSpec } from '../support/fakeActivities.js';
+import { readLines, until } from '../support/polling.js';
 import { connectTemporal, createTestWorker, temporalAddress, uniqueTaskQueue, workflowBundle, type TestTemporal } from '../support/temporal.js';
 
 const crashWorker = fileURLToPath(new URL('../fixtures/rebalanceCrashWorker.ts', import.meta.url));
@@ -31,15 +32,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
-
-async function until(what: string, predicate: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('a drain whose worker was SIGKILLed mid-move resumes on a new worker, following the same job', async () => {
   const taskQueue = uniqueTaskQueue('rebalance-crash');
@@ -53,7 +45,7 @@ test('a drain whose worker was SIGKILLed mid-move resumes on a new worker, follo
     workflowId: `drain-crash-${taskQueue}`,
     args: [{ spec: testSpec(), operation: 'drain', node: 'worker-1' }],
   });
-  await until('the first worker to follow the job', () => lines(counter).some((l) => l.endsWith(' followRebalanceJob(11)')));
+  await until('the first worker to follow the job', () => readLines(counter).some((l) => l.endsWith(' followRebalanceJob(11)')));
   // Let a heartbeat with progress reach the server before the crash.
   await new Promise((r) => setTimeout(r, 1_500));
   child.kill('SIGKILL');
@@ -78,7 +70,7 @@ test('a drain whose worker was SIGKILLed mid-move resumes on a new worker, follo
 
   expect(result.status).toBe('PASS');
   expect(result.job).toMatchObject({ jobId: 11, progress: { movesDone: 16 } });
-  const before = lines(counter).map((l) => l.split(' ')[1]);
+  const before = readLines(counter).map((l) => l.split(' ')[1]);
   expect(before).toEqual([
     'assertClusterIdle(drain',
     'rebalancePreflight(drain)',

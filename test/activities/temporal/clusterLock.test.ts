@@ -3,12 +3,12 @@
  * refuses other mutating operations there, but not its own children nor other clusters.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
 import { createClusterLockActivities } from '../../../src/activities/temporal/clusterLock.js';
 import { LabError } from '../../../src/errors.js';
 import { LAB_CLUSTER, LAB_ENV } from '../../../src/temporal/searchAttributes.js';
 import { deployLab } from '../../../src/workflows/index.js';
 import { createFakeActivities, testSpec } from '../../support/fakeActivities.js';
+import { untilVisiblyRunning } from '../../support/polling.js';
 import { connectTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../../support/temporal.js';
 
 let t: TestTemporal;
@@ -28,16 +28,6 @@ function lockAs(workflowId: string) {
   return (spec: ReturnType<typeof testSpec>) => env.run(assertClusterIdle, spec, 'ha-drill');
 }
 
-async function visible(handle: WorkflowHandle, cluster: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    for await (const run of t.client.workflow.list({ query: `${LAB_CLUSTER.name} = "${cluster}" AND ExecutionStatus = "Running"` })) {
-      if (run.workflowId === handle.workflowId) return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the running deploy never showed up in visibility');
-}
 
 test('a running deploy makes the cluster busy for others, not for its own children or other clusters', async () => {
   const cluster = `lock-${Date.now().toString(36)}`;
@@ -63,7 +53,7 @@ test('a running deploy makes the cluster busy for others, not for its own childr
         { key: LAB_CLUSTER, value: cluster },
       ],
     });
-    await visible(handle, cluster);
+    await untilVisiblyRunning(t.client, cluster, handle.workflowId, true);
 
     const err = await lockAs(`citus-lab-local-${cluster}-ha-drill`)(spec).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabError);
