@@ -15,7 +15,7 @@ import { createClusterLockActivities } from './temporal/clusterLock.js';
 
 export interface ActivityDeps {
   /** Which platform hosts a lab; defaults to the one named in the spec. */
-  environmentFor(spec: LabSpec): LabEnvironment;
+  environmentFor(spec: LabSpec): LabEnvironment | Promise<LabEnvironment>;
   /** Where reports go; defaults to `<dataDir>/<cluster>/reports`. */
   reportsDir?(spec: LabSpec): string;
 }

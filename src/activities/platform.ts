@@ -7,23 +7,23 @@ import type { NodeState, ProvisionResult, StartResult } from './results.js';
 export function createPlatformActivities(deps: ActivityDeps) {
   return {
     async preflight(spec: LabSpec): Promise<void> {
-      await deps.environmentFor(spec).preflight();
+      await (await deps.environmentFor(spec)).preflight();
     },
 
     async provisionPlatform(spec: LabSpec): Promise<ProvisionResult> {
-      return deps.environmentFor(spec).provision(heartbeatIfActivity);
+      return (await deps.environmentFor(spec)).provision(heartbeatIfActivity);
     },
 
     async startNodes(spec: LabSpec): Promise<StartResult> {
-      return deps.environmentFor(spec).startNodes(heartbeatIfActivity);
+      return (await deps.environmentFor(spec)).startNodes(heartbeatIfActivity);
     },
 
     async nodeStates(spec: LabSpec): Promise<NodeState[]> {
-      return deps.environmentFor(spec).status();
+      return (await deps.environmentFor(spec)).status();
     },
 
     async teardownPlatform(spec: LabSpec, options: { removeData: boolean }): Promise<void> {
-      await deps.environmentFor(spec).teardown(options);
+      await (await deps.environmentFor(spec)).teardown(options);
     },
   };
 }

@@ -160,7 +160,7 @@ export function createReportActivities(deps: ActivityDeps) {
 /** The lab password, to mask it wherever it might have slipped into report data; none if unknown yet. */
 async function labSecrets(deps: ActivityDeps, spec: LabSpec): Promise<string[]> {
   try {
-    const { password } = await deps.environmentFor(spec).credentials();
+    const { password } = await (await deps.environmentFor(spec)).credentials();
     return [password];
   } catch {
     return [];

@@ -20,34 +20,34 @@ import { runProbes } from './probes.js';
 import { basicChecks, queryChecks } from './suiteChecks.js';
 
 export function createDrillActivities(deps: ActivityDeps) {
-  const env = (spec: LabSpec) => deps.environmentFor(spec);
+  const env = async (spec: LabSpec) => deps.environmentFor(spec);
   return {
     async checkDrillReady(spec: LabSpec, node: string): Promise<DrillReadiness> {
-      return checkDrillReady(env(spec), node);
+      return checkDrillReady(await env(spec), node);
     },
     async takeDrillBaseline(spec: LabSpec, node: string, drillId: string): Promise<DrillBaseline> {
-      return takeDrillBaseline(env(spec), node, drillId);
+      return takeDrillBaseline(await env(spec), node, drillId);
     },
     async runProbes(spec: LabSpec, plan: DrillPlan, options: ProbeRunOptions): Promise<ProbeRunSummary> {
-      return runProbes(env(spec), plan, options);
+      return runProbes(await env(spec), plan, options);
     },
     /** The fault itself, through the platform: SIGKILL (local), container kill (compose), pod delete (minikube). */
     async injectNodeFault(spec: LabSpec, node: string): Promise<FaultInjected> {
       const injectedAt = Date.now();
-      await env(spec).injectFault(node);
+      await (await env(spec)).injectFault(node);
       return { node, injectedAt };
     },
     async awaitNodeRecovery(spec: LabSpec, node: string, options: RecoveryOptions): Promise<NodeRecovery> {
-      return awaitNodeRecovery(env(spec), node, options);
+      return awaitNodeRecovery(await env(spec), node, options);
     },
     async checkAfterDrill(spec: LabSpec, input: AfterCheckInput): Promise<DrillAfterCheck> {
-      return checkAfterDrill(env(spec), input);
+      return checkAfterDrill(await env(spec), input);
     },
     async suiteBasicChecks(spec: LabSpec): Promise<CheckResult[]> {
-      return basicChecks(env(spec));
+      return basicChecks(await env(spec));
     },
     async suiteQueryChecks(spec: LabSpec): Promise<CheckResult[]> {
-      return queryChecks(env(spec));
+      return queryChecks(await env(spec));
     },
   };
 }

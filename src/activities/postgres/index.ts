@@ -21,34 +21,34 @@ import { collectStatus } from './status.js';
 import { runVerification } from './verify.js';
 
 export function createPostgresActivities(deps: ActivityDeps) {
-  const env = (spec: LabSpec) => deps.environmentFor(spec);
+  const env = async (spec: LabSpec) => deps.environmentFor(spec);
   return {
     async waitForNodes(spec: LabSpec, options: { timeoutSeconds: number }): Promise<NodeReadiness[]> {
-      return waitForNodes(env(spec), options);
+      return waitForNodes(await env(spec), options);
     },
     async ensureDatabaseAndExtension(spec: LabSpec, nodeName: string): Promise<DatabaseAndExtension> {
-      return ensureDatabaseAndExtension(env(spec), nodeName);
+      return ensureDatabaseAndExtension(await env(spec), nodeName);
     },
     async setCoordinatorHost(spec: LabSpec): Promise<CoordinatorHost> {
-      return setCoordinatorHost(env(spec));
+      return setCoordinatorHost(await env(spec));
     },
     async registerWorker(spec: LabSpec, nodeName: string): Promise<WorkerRegistration> {
-      return registerWorker(env(spec), nodeName);
+      return registerWorker(await env(spec), nodeName);
     },
     async checkActiveWorkers(spec: LabSpec): Promise<ActiveWorkers> {
-      return checkActiveWorkers(env(spec));
+      return checkActiveWorkers(await env(spec));
     },
     async applySchema(spec: LabSpec): Promise<SchemaResult> {
-      return applySchema(env(spec));
+      return applySchema(await env(spec));
     },
     async loadSampleData(spec: LabSpec): Promise<LoadResult> {
-      return loadSampleData(env(spec));
+      return loadSampleData(await env(spec));
     },
     async runVerification(spec: LabSpec): Promise<VerifyReport> {
-      return runVerification(env(spec));
+      return runVerification(await env(spec));
     },
     async collectStatus(spec: LabSpec): Promise<LabStatus> {
-      return collectStatus(env(spec));
+      return collectStatus(await env(spec));
     },
   };
 }

@@ -21,31 +21,31 @@ import { rebalancePreflight } from './rebalancePreflight.js';
 import { fixReplicaIdentity } from './replicaIdentity.js';
 
 export function createRebalanceActivities(deps: ActivityDeps) {
-  const env = (spec: LabSpec) => deps.environmentFor(spec);
+  const env = async (spec: LabSpec) => deps.environmentFor(spec);
   return {
     async rebalancePreflight(spec: LabSpec, request: PreflightRequest): Promise<PreflightReport> {
-      return rebalancePreflight(env(spec), request);
+      return rebalancePreflight(await env(spec), request);
     },
     async fixReplicaIdentity(spec: LabSpec, fixes: IdentityFix[]): Promise<IdentityChange[]> {
-      return fixReplicaIdentity(env(spec), fixes);
+      return fixReplicaIdentity(await env(spec), fixes);
     },
     async snapshotData(spec: LabSpec): Promise<DataSnapshot> {
-      return snapshotData(env(spec));
+      return snapshotData(await env(spec));
     },
     async markNodeDraining(spec: LabSpec, node: string): Promise<DrainState & { changed: boolean }> {
-      return markNodeDraining(env(spec), node);
+      return markNodeDraining(await env(spec), node);
     },
     async startRebalanceJob(spec: LabSpec, request: JobStartRequest): Promise<JobStart> {
-      return startRebalanceJob(env(spec), request);
+      return startRebalanceJob(await env(spec), request);
     },
     async followRebalanceJob(spec: LabSpec, jobId: number, options: { maxTaskFailures: number }): Promise<JobProgress> {
-      return followRebalanceJob(env(spec), jobId, options);
+      return followRebalanceJob(await env(spec), jobId, options);
     },
     async stopRebalanceJob(spec: LabSpec, target: { jobId?: number; afterJobId: number }): Promise<JobProgress | null> {
-      return stopRebalanceJob(env(spec), target);
+      return stopRebalanceJob(await env(spec), target);
     },
     async removeDrainedNode(spec: LabSpec, node: string): Promise<NodeRemoval> {
-      return removeDrainedNode(env(spec), node);
+      return removeDrainedNode(await env(spec), node);
     },
   };
 }
