@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
+import { isExecutable } from '../../src/environments/local/pgBinaries.js';
 
 /** Keep in step with scripts/k8s-test-tools.sh; both honour CITUS_LAB_KUBE_VERSION. */
 export const KUBE_VERSION = process.env.CITUS_LAB_KUBE_VERSION ?? 'v1.36.1';
@@ -249,15 +250,6 @@ async function freePorts(count: number): Promise<number[]> {
     return ports;
   } finally {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
   }
 }
 

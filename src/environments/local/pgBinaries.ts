@@ -24,7 +24,7 @@ export interface PgInstallDirs {
   readonly pkglibdir: string;
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
