@@ -67,15 +67,20 @@ async function rootFailure(promise: Promise<unknown>): Promise<ApplicationFailur
   return cause as ApplicationFailure;
 }
 
-test('runs the drill, computes the numbers from the probes, reports and tags the run PASS', async () => {
-  const { calls, reports, taskQueue, activities } = setup('drill-pass');
-  const worker = await createTestWorker(t, taskQueue, activities);
-  const options = drillOptions(taskQueue);
-  const { result, outcome } = await worker.runUntil(async () => {
+/** Runs a drill to its end; returns its result and the outcome search attribute the Web UI filters on. */
+async function runDrill(worker: Awaited<ReturnType<typeof createTestWorker>>, options: ReturnType<typeof drillOptions>) {
+  return worker.runUntil(async () => {
     const handle = await t.client.workflow.start(haDrill, options);
     const result = await handle.result();
     return { result, outcome: (await handle.describe()).typedSearchAttributes.get(LAB_OUTCOME) };
   });
+}
+
+test('runs the drill, computes the numbers from the probes, reports and tags the run PASS', async () => {
+  const { calls, reports, taskQueue, activities } = setup('drill-pass');
+  const worker = await createTestWorker(t, taskQueue, activities);
+  const options = drillOptions(taskQueue);
+  const { result, outcome } = await runDrill(worker, options);
 
   expect(result.status).toBe('PASS');
   expect(outcome).toBe('PASS');
@@ -206,11 +211,7 @@ test('a lost committed write makes the drill FAIL, with a report and the FAIL ou
   });
   const worker = await createTestWorker(t, taskQueue, activities);
   const options = drillOptions(taskQueue);
-  const { result, outcome } = await worker.runUntil(async () => {
-    const handle = await t.client.workflow.start(haDrill, options);
-    const result = await handle.result();
-    return { result, outcome: (await handle.describe()).typedSearchAttributes.get(LAB_OUTCOME) };
-  });
+  const { result, outcome } = await runDrill(worker, options);
   expect(result.status).toBe('FAIL');
   expect(outcome).toBe('FAIL');
   expect(result.checks.find((c) => c.name === 'no committed write lost')).toMatchObject({ status: 'FAIL', message: '1 of 37 committed writes missing (seq 17)' });

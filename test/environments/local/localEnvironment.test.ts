@@ -4,18 +4,8 @@ import pg from 'pg';
 import { parseLabSpec } from '../../../src/config/labSpec.js';
 import { LocalEnvironment } from '../../../src/environments/local/localEnvironment.js';
 import { resolveServerUser } from '../../../src/environments/local/serverUser.js';
-import { LabError } from '../../../src/errors.js';
 import { connectNode, makeTempLab, type TempLab } from '../../support/localLab.js';
-
-async function rejectionOf(promise: Promise<unknown>): Promise<LabError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error('expected a LabError, but the call succeeded');
-}
+import { rejectionOf } from '../../support/rejection.js';
 
 function pidsOf(states: Array<{ name: string; pid?: number }>): Record<string, number | undefined> {
   return Object.fromEntries(states.map((s) => [s.name, s.pid]));

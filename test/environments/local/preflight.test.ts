@@ -4,18 +4,8 @@ import path from 'node:path';
 import { parseLabSpec } from '../../../src/config/labSpec.js';
 import { LocalEnvironment } from '../../../src/environments/local/localEnvironment.js';
 import { findPgBinaries } from '../../../src/environments/local/pgBinaries.js';
-import { LabError } from '../../../src/errors.js';
 import { findFreePortRange, makeTempDataDir } from '../../support/localLab.js';
-
-async function rejectionOf(promise: Promise<unknown>): Promise<LabError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error('expected a LabError, but the call succeeded');
-}
+import { rejectionOf } from '../../support/rejection.js';
 
 const isRoot = process.getuid?.() === 0;
 const dirs: string[] = [];
