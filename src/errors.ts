@@ -10,6 +10,12 @@ export type LabErrorType =
   | 'CitusNotInstalled'
   | 'PortInUse'
   | 'DataDirNotWritable'
+  /** The data dir cannot hold a lab at all (a file, /proc, /sys, not writable): refused before anything runs. */
+  | 'DataDirUnusable'
+  /** A command for a lab that was never deployed in this data dir. */
+  | 'LabNotDeployed'
+  /** The run open under this command's workflow id belongs to another lab (another data dir). */
+  | 'RunOfAnotherLab'
   | 'AuthFailed'
   | 'NodeUnreachable'
   | 'NodeNotReady'
@@ -41,6 +47,9 @@ const NON_RETRYABLE: ReadonlySet<LabErrorType> = new Set([
   'CitusNotInstalled',
   'PortInUse',
   'DataDirNotWritable',
+  'DataDirUnusable',
+  'LabNotDeployed',
+  'RunOfAnotherLab',
   'AuthFailed',
   'InvalidIdentifier',
   'UnknownNode',
@@ -69,6 +78,18 @@ export class LabError extends Error {
 
   readonly details: Record<string, unknown> | undefined;
 }
+
+/** Failures that mean "the request was refused" (bad input, nothing to act on): exit 2 in the CLI, no FAIL report. */
+export const REFUSAL_TYPES: ReadonlySet<string> = new Set<LabErrorType>([
+  'ConfigInvalid',
+  'DataDirUnusable',
+  'DataDirNotWritable',
+  'LabNotDeployed',
+  'RunOfAnotherLab',
+  'ClusterBusy',
+  'UnknownNode',
+  'InvalidIdentifier',
+]);
 
 export function isLabError(err: unknown): err is LabError {
   return err instanceof LabError;

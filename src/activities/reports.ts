@@ -4,7 +4,9 @@
  * Nothing secret is written: keys that name secrets are masked and the lab password never appears.
  */
 import fs from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { assertUsableDataDir, ensureDir } from '../config/dataDir.js';
 import type { LabSpec } from '../config/labSpec.js';
 import { LabError } from '../errors.js';
 import type { ActivityDeps } from './index.js';
@@ -138,7 +140,7 @@ export async function writeReport(
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
   const report = redact(buildReport(spec, input, now), secrets) as ReturnType<typeof buildReport>;
   const stamp = reportTimestamp(now);
-  await fs.mkdir(options.dir, { recursive: true });
+  ensureDir(options.dir);
   const json = path.join(options.dir, `${input.kind}_report_${stamp}.json`);
   const markdown = path.join(options.dir, `RESULTADOS_${input.kind.toUpperCase().replace(/-/g, '_')}_${stamp}.md`);
   const jsonText = `${JSON.stringify(report, null, 2)}\n`;
@@ -148,10 +150,39 @@ export async function writeReport(
   return { json, markdown };
 }
 
+/** A failure report that was not written, and why. */
+export interface SkippedReport {
+  skipped: string;
+}
+
+/**
+ * Where a failure report may go: only into a lab directory that already exists and can hold files.
+ * A run that failed before the lab had a directory (bad data dir, nothing deployed) leaves no trace
+ * on disk; its failure is in Temporal's history and the CLI's message.
+ */
+export function failureReportProblem(reportsDir: string): string | undefined {
+  const labDir = path.dirname(reportsDir);
+  if (!existsSync(labDir)) return `${labDir} does not exist`;
+  try {
+    if (!statSync(labDir).isDirectory()) return `${labDir} is not a directory`;
+    assertUsableDataDir(labDir);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  return undefined;
+}
+
 export function createReportActivities(deps: ActivityDeps) {
+  const reportsDir = (spec: LabSpec) => deps.reportsDir?.(spec) ?? defaultReportsDir(spec);
   return {
     async writeReport(spec: LabSpec, input: ReportInput): Promise<ReportPaths> {
-      const dir = deps.reportsDir?.(spec) ?? defaultReportsDir(spec);
+      return writeReport(spec, input, { dir: reportsDir(spec), secrets: await labSecrets(deps, spec) });
+    },
+    /** The FAIL report of a failed run: best effort, never creates the lab's directory (failureReport.ts). */
+    async writeFailureReport(spec: LabSpec, input: ReportInput): Promise<ReportPaths | SkippedReport> {
+      const dir = reportsDir(spec);
+      const problem = failureReportProblem(dir);
+      if (problem) return { skipped: `no failure report: ${problem}` };
       return writeReport(spec, input, { dir, secrets: await labSecrets(deps, spec) });
     },
   };

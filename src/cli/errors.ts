@@ -20,15 +20,31 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
+/** 128 + SIGTERM, as a shell reports a process ended by it. */
+export const EXIT_TERMINATED = 143;
+
+/** LabErrors the CLI raises itself before starting anything: the user has to change the command. */
+const USAGE_LAB_ERRORS: ReadonlySet<string> = new Set(['ConfigInvalid', 'DataDirUnusable', 'LabNotDeployed', 'RunOfAnotherLab']);
 
 /** A bad command line or environment variable: the user has to change what they typed. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** The user pressed Ctrl-C while the CLI followed a run; the run itself keeps going on the server. */
+/** The user pressed Ctrl-C (or the CLI got SIGTERM) while it followed a run; the run itself keeps going on the server. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_INTERRUPTED,
+  ) {
+    super(message);
+  }
+}
+
+/** The exit code for the signal an AbortSignal was aborted with (its reason is the signal's name). */
+export function exitCodeForSignal(signal: AbortSignal | undefined): number {
+  return signal?.reason === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
 }
 
 export interface DescribedError {
@@ -40,9 +56,9 @@ export interface DescribedError {
 export function describeError(err: unknown): DescribedError {
   if (err instanceof UsageError) return { type: 'UsageError', message: err.message, exitCode: EXIT_USAGE };
   if (err instanceof ConfigError) return { type: 'ConfigInvalid', message: err.message, exitCode: EXIT_USAGE };
-  if (err instanceof InterruptedError) return { type: 'Interrupted', message: err.message, exitCode: EXIT_INTERRUPTED };
+  if (err instanceof InterruptedError) return { type: 'Interrupted', message: err.message, exitCode: err.exitCode };
   if (isLabError(err)) {
-    return { type: err.type, message: err.message, exitCode: err.type === 'ConfigInvalid' ? EXIT_USAGE : EXIT_FAILURE };
+    return { type: err.type, message: err.message, exitCode: USAGE_LAB_ERRORS.has(err.type) ? EXIT_USAGE : EXIT_FAILURE };
   }
   if (err instanceof WorkflowFailedError) return { ...describeFailure(err.cause, err.message), exitCode: EXIT_FAILURE };
   if (err instanceof TemporalFailure) return { ...describeFailure(err, err.message), exitCode: EXIT_FAILURE };

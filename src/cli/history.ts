@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { ensureDir } from '../config/dataDir.js';
 import { ensureTemporalServer } from '../temporal/embedded.js';
 import { installRuntime } from '../temporal/labWorker.js';
 import { replayHistories, type ReplayOutcome } from '../temporal/replay.js';
@@ -42,7 +43,7 @@ export async function exportHistory(request: HistoryRequest & { out?: string }, 
   const history = await fetchHistory(request, io);
   const json = historyToJSON(history);
   if (request.out) {
-    fs.mkdirSync(path.dirname(path.resolve(request.out)), { recursive: true });
+    ensureDir(path.dirname(path.resolve(request.out)));
     fs.writeFileSync(request.out, `${json}\n`);
     io.stderr.write(`Wrote ${history.events?.length ?? 0} events of ${request.workflowId} to ${request.out}\n`);
   } else {

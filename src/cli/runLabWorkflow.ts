@@ -10,9 +10,11 @@ import type { LabSpec } from '../config/labSpec.js';
 import { ensureTemporalServer, workflowUiUrl } from '../temporal/embedded.js';
 import { ensureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import { LAB_CLUSTER, LAB_ENV } from '../temporal/searchAttributes.js';
-import { TASK_QUEUE, labWorkflowId, type LabOperation } from '../workflows/inputs.js';
-import { EXIT_FAILURE, EXIT_OK, InterruptedError, debugEnabled, describeError, formatErrorLine } from './errors.js';
+import { labTaskQueue, labWorkflowId, type LabOperation } from '../workflows/inputs.js';
+import { EXIT_FAILURE, EXIT_OK, InterruptedError, debugEnabled, describeError, exitCodeForSignal, formatErrorLine } from './errors.js';
 import { followRun } from './follow.js';
+import { assertLabPreconditions } from './labPreconditions.js';
+import { assertRunOfLab, labMemo } from './sameLab.js';
 import type { RunSettings } from './options.js';
 import { createProgressRenderer, type TextSink } from './render.js';
 import { startOrAttach } from './startOrAttach.js';
@@ -34,7 +36,7 @@ export interface LabRunRequest<W extends Workflow> {
   settings: RunSettings;
 }
 
-/** Seams for tests: a fixture worker and task queue instead of the lab's own. */
+/** Seams for tests: a fixture worker and task queue instead of the lab's own (`labTaskQueue(spec)`). */
 export interface RunDeps {
   taskQueue?: string;
   createWorker?(connection: NativeConnection, namespace: string, taskQueue: string): Promise<Worker>;
@@ -44,7 +46,10 @@ export interface RunDeps {
 export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<W>, io: CliIO, deps: RunDeps = {}): Promise<number> {
   const { settings, spec } = request;
   const info = (line: string) => io.stderr.write(`${line}\n`);
-  const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+  const taskQueue = deps.taskQueue ?? labTaskQueue(spec);
+
+  // Before anything else: a data dir that cannot hold files, or a lab that does not exist, is one sentence.
+  assertLabPreconditions(spec, request.operation);
 
   const temporal = await ensureTemporalServer({
     explicit: settings.temporalAddress,
@@ -70,7 +75,8 @@ export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<
           { key: LAB_ENV, value: spec.env },
           { key: LAB_CLUSTER, value: spec.cluster },
         ],
-        memo: { env: spec.env, cluster: spec.cluster, command: request.operation },
+        memo: labMemo(spec, request.operation),
+        assertOwnRun: (open) => assertRunOfLab(client, open, spec),
       });
       const url = workflowUiUrl(settings.namespace, run.workflowId, run.runId, io.env);
       info(`${run.attached ? 'Attached to running' : 'Started'} workflow ${run.workflowId} (run ${run.runId})`);
@@ -86,8 +92,8 @@ export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<
       return EXIT_OK;
     }
 
+    const run = await start();
     const follow = async () => {
-      const run = await start();
       const renderer = createProgressRenderer(io.stderr);
       try {
         return {
@@ -100,8 +106,8 @@ export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<
             onSilence: {
               afterMs: 10_000,
               run: async () => {
-                if (!(await hasWorkflowPollers(client, settings.namespace, taskQueue))) {
-                  renderer.note(`No worker polls task queue ${taskQueue}: start one (npm run worker) or run without --no-worker.`);
+                if (!(await hasWorkflowPollers(client, settings.namespace, run.taskQueue))) {
+                  renderer.note(`No worker polls task queue ${run.taskQueue}: start one (npm run worker) or run without --no-worker.`);
                 }
               },
             },
@@ -111,6 +117,7 @@ export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<
         if (err instanceof InterruptedError) {
           throw new InterruptedError(
             `Stopped following; workflow ${run.workflowId} keeps running on the Temporal server: run the same command again to attach, or watch ${run.url}`,
+            exitCodeForSignal(io.signal),
           );
         }
         throw err;
@@ -124,16 +131,40 @@ export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<
       // handled by the CLI (it stops following).
       installRuntime({ logLevel: debugEnabled(io.env) ? 'DEBUG' : 'ERROR', handleSignals: false });
       nativeConnection = await connectWorker(temporal.address);
-      const worker = await (deps.createWorker ?? defaultWorker)(nativeConnection, settings.namespace, taskQueue);
-      followed = await worker.runUntil(follow);
+      // The run's own queue: the lab's, or the shared one of a run an older CLI started.
+      const worker = await (deps.createWorker ?? defaultWorker)(nativeConnection, settings.namespace, run.taskQueue);
+      followed = await runWorkerUntil(worker, follow);
     } else {
       followed = await follow();
     }
     return finish(followed.outcome, request, io, followed.run.url);
   } finally {
-    await nativeConnection?.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
+    // A worker that was forced down may leave the native connection busy: do not wait on it forever.
+    await withinMs(nativeConnection?.close(), 1_500);
+    await withinMs(connection.close(), 1_500);
   }
+}
+
+/**
+ * worker.runUntil, but what the CLI was doing wins over how the worker stopped: after a signal the
+ * worker is forced down (shutdownForceTime) when an activity ignores cancellation, and that error
+ * must not hide the "run goes on, attach again" line.
+ */
+async function runWorkerUntil<T>(worker: Worker, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await worker.runUntil(fn);
+  } catch (err) {
+    const inner = (err as { cause?: { innerError?: unknown } }).cause?.innerError;
+    if (err instanceof Error && err.name === 'CombinedWorkerRunError' && inner !== undefined) throw inner;
+    throw err;
+  }
+}
+
+async function withinMs(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 async function defaultWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<Worker> {

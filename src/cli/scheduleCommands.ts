@@ -18,6 +18,8 @@ export const DEFAULT_DRILL_CRON = '0 3 * * *';
 
 /** Connects (starting the embedded dev server if that is the one to use) and hands a client to `fn`. */
 async function withClient<T>(io: CliIO, settings: RunSettings, dataDir: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  // The embedded dev server keeps its history under the data dir: refuse one that cannot hold it first.
+  (await import('../config/dataDir.js')).assertUsableDataDir(dataDir);
   const [{ Client: TemporalClient, Connection }, { ensureTemporalServer }, { ensureSearchAttributes }] = await Promise.all([
     import('@temporalio/client'),
     import('../temporal/embedded.js'),
@@ -77,18 +79,21 @@ export function addScheduleCommands(program: Command, io: CliIO, result: Program
       const input = readDrillInput(cmd, spec);
       const cron = parseCron(opts.cron ?? DEFAULT_DRILL_CRON);
       const { upsertDrillSchedule } = await import('./schedules.js');
-      const { TASK_QUEUE } = await import('../workflows/inputs.js');
+      const { labTaskQueue } = await import('../workflows/inputs.js');
+      const taskQueue = labTaskQueue(spec);
       await withClient(io, settings, spec.dataDir, async (client) => {
         const change = await upsertDrillSchedule(client, { input, cron });
         const next = (await client.schedule.getHandle(change.scheduleId).describe()).info.nextActionTimes[0]?.toISOString();
-        const polled = await workerPolls(client, settings.namespace, TASK_QUEUE);
+        const polled = await workerPolls(client, settings.namespace, taskQueue);
         const verb = { created: 'Created', updated: 'Updated', unchanged: 'Unchanged:' }[change.action];
         print(io, settings, { ...change, cron, node: input.node, nextRun: next ?? null, workerPolling: polled }, [
           `${verb} schedule ${change.scheduleId}: HA drill of ${input.node} in lab "${spec.cluster}" (${spec.env}) at "${cron}" (UTC).`,
           ...(next ? [`Next run: ${next}`] : []),
           ...(polled
             ? []
-            : [`Note: no worker polls task queue ${TASK_QUEUE} right now; scheduled runs wait for one (keep \`npm run worker\` running).`]),
+            : [
+                `Note: no worker polls task queue ${taskQueue} right now; scheduled runs wait for one (keep \`npm run worker -- --lab ${spec.env}/${spec.cluster}\` running).`,
+              ]),
         ]);
       });
       result.exitCode = 0;

@@ -10,7 +10,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import type { LabSpec } from '../config/labSpec.js';
 import { LAB_CLUSTER, LAB_ENV } from '../temporal/searchAttributes.js';
 import { drillScheduleId, scheduledDrillWorkflowId, type HaDrillInput } from '../workflows/haDrillTypes.js';
-import { TASK_QUEUE } from '../workflows/inputs.js';
+import { labTaskQueue } from '../workflows/inputs.js';
 
 /** Memo key holding the digest of the settings a schedule was written with. */
 const CONFIG_MEMO = 'citusLabConfig';
@@ -31,7 +31,8 @@ export interface ScheduleChange {
 function scheduleOptions(request: DrillScheduleRequest): ScheduleOptions {
   const { input, cron } = request;
   const { spec, node } = input;
-  const taskQueue = request.taskQueue ?? TASK_QUEUE;
+  // Scheduled runs go to the lab's own queue, like the runs the CLI starts (`npm run worker -- --lab env/cluster`).
+  const taskQueue = request.taskQueue ?? labTaskQueue(spec);
   const settings = { cron, input, taskQueue };
   const digest = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
   const attributes = [

@@ -12,6 +12,8 @@ export interface StartRequest<W extends Workflow> {
   args: Parameters<W>;
   searchAttributes: SearchAttributePair[];
   memo: Record<string, unknown>;
+  /** Refuses (throws) when the run found under the id is not this request's to follow (another lab's). */
+  assertOwnRun?(run: { workflowId: string; runId: string; memo?: Record<string, unknown> }): Promise<void>;
 }
 
 export interface StartedRun<W extends Workflow> {
@@ -20,12 +22,21 @@ export interface StartedRun<W extends Workflow> {
   workflowId: string;
   runId: string;
   attached: boolean;
+  /** The run's own task queue: an attached run started by an older CLI may live on another one. */
+  taskQueue: string;
 }
 
 export async function startOrAttach<W extends Workflow>(client: Client, request: StartRequest<W>): Promise<StartedRun<W>> {
-  const open = await openRunId(client, request.workflowId);
+  const open = await openRun(client, request.workflowId);
   if (open) {
-    return { handle: client.workflow.getHandle<W>(request.workflowId, open), workflowId: request.workflowId, runId: open, attached: true };
+    await request.assertOwnRun?.({ workflowId: request.workflowId, ...open });
+    return {
+      handle: client.workflow.getHandle<W>(request.workflowId, open.runId),
+      workflowId: request.workflowId,
+      runId: open.runId,
+      attached: true,
+      taskQueue: open.taskQueue,
+    };
   }
   // USE_EXISTING closes the gap between the check above and this call: a run started meanwhile by
   // another CLI is returned instead of failing with "already started".
@@ -40,14 +51,22 @@ export async function startOrAttach<W extends Workflow>(client: Client, request:
     memo: request.memo,
   });
   const runId = started.firstExecutionRunId;
-  return { handle: client.workflow.getHandle<W>(request.workflowId, runId), workflowId: request.workflowId, runId, attached: false };
+  // The run returned may be one another CLI started in that gap, for another lab.
+  let taskQueue = request.taskQueue;
+  if (request.assertOwnRun) {
+    const description = await client.workflow.getHandle(request.workflowId, runId).describe();
+    await request.assertOwnRun({ workflowId: request.workflowId, runId, memo: description.memo });
+    taskQueue = description.taskQueue;
+  }
+  return { handle: client.workflow.getHandle<W>(request.workflowId, runId), workflowId: request.workflowId, runId, attached: false, taskQueue };
 }
 
-/** The run id of the open execution with this id, if any. */
-async function openRunId(client: Client, workflowId: string): Promise<string | undefined> {
+/** The open execution with this id, if any. */
+async function openRun(client: Client, workflowId: string): Promise<{ runId: string; taskQueue: string; memo?: Record<string, unknown> } | undefined> {
   try {
     const description = await client.workflow.getHandle(workflowId).describe();
-    return description.status.name === 'RUNNING' ? description.runId : undefined;
+    if (description.status.name !== 'RUNNING') return undefined;
+    return { runId: description.runId, taskQueue: description.taskQueue, memo: description.memo };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

@@ -4,6 +4,7 @@
  * data dir) so a run survives the CLI that started it. An address the user gave is never replaced.
  */
 import path from 'node:path';
+import { ensureDir } from '../config/dataDir.js';
 import { LabError } from '../errors.js';
 import { startDevServer, temporalAnswers } from './devServer.js';
 import { liveDevServer, writeDevServerRecord } from './devServerPidFile.js';
@@ -99,6 +100,8 @@ export async function ensureTemporalServer(request: TemporalRequest): Promise<Re
   }
 
   const uiPort = embeddedUiPort(env);
+  // Step by step (config/dataDir.ts): a recursive mkdir into a pseudo file system never returns.
+  ensureDir(files.dir);
   let pid: number;
   try {
     const server = await startDevServer({

@@ -16,6 +16,14 @@ export const LAB_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts',
  */
 export const LAB_WORKER_TUNING = { stickyQueueScheduleToStartTimeout: '2s' } as const;
 
+/**
+ * How long a stopping worker waits for its in-flight activities before it gives up on them. Activities
+ * are cancelled at once on shutdown (grace 0, the SDK default) and heartbeating ones stop; one that
+ * never looks (a stuck call) would otherwise hold the process forever. Its task stays on the server,
+ * which retries it after its timeout: the run is not lost, only this process stops waiting.
+ */
+export const LAB_WORKER_SHUTDOWN_FORCE_TIME = '4s';
+
 export interface LabWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -37,6 +45,7 @@ export async function createLabWorker(options: LabWorkerOptions): Promise<Worker
     ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : { workflowBundle: await cachedWorkflowBundle() }),
     activities,
     ...LAB_WORKER_TUNING,
+    shutdownForceTime: LAB_WORKER_SHUTDOWN_FORCE_TIME,
   });
 }
 

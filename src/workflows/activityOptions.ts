@@ -43,3 +43,12 @@ export function waitingStep(timeoutSeconds: number): ActivityOptions {
     retry: { ...transientRetry, maximumAttempts: 2 },
   };
 }
+
+/**
+ * The FAIL report a failed run writes on its way out: best effort, so one attempt with a short
+ * timeout. A report that cannot be written must not keep the failed run (and its CLI) waiting.
+ */
+export const FAILURE_REPORT_STEP: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  retry: { maximumAttempts: 1 },
+};

@@ -110,7 +110,7 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
       title: `Deployment of lab ${spec.cluster} (${spec.env}) FAILED`,
       summary: { ...deploySummary(spec, 'FAIL', steps.elapsedMs()), error: failureMessage(err) },
       steps: steps.steps(),
-    });
+    }, err);
     throw err;
   }
 }

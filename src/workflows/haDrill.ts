@@ -190,7 +190,7 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
       title: `HA drill: ${node} of lab ${spec.cluster} (${spec.env}) FAILED`,
       summary: { node, status: 'FAIL', error: failureMessage(err) },
       steps: steps.steps(),
-    });
+    }, err);
     throw err;
   }
 

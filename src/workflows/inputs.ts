@@ -4,7 +4,20 @@
 import type { LabSpec } from '../config/labSpec.js';
 import type { TransferMode } from './rebalanceTypes.js';
 
+/**
+ * The one task queue every run used before queues were per lab; runs started then still live on it,
+ * so the standalone worker keeps polling it (src/worker.ts).
+ */
 export const TASK_QUEUE = 'citus-lab';
+
+/**
+ * Each lab's own task queue (`citus-lab-<env>-<cluster>`): the CLI starts a lab's runs on it and its
+ * in-process worker polls only it, so a CLI never runs (and never waits for) another lab's activities.
+ * Child workflows and activities inherit their parent's queue.
+ */
+export function labTaskQueue(spec: Pick<LabSpec, 'env' | 'cluster'>): string {
+  return `${TASK_QUEUE}-${spec.env}-${spec.cluster}`;
+}
 
 export interface LabInput {
   spec: LabSpec;

@@ -6,3 +6,10 @@
 
 /** Mutating workflows check the per-cluster lock (activities/temporal/clusterLock.ts) first. */
 export const CLUSTER_LOCK_PATCH = 'cluster-lock-v1';
+
+/**
+ * Failure reports are best effort: none after a refusal (bad input, busy cluster, nothing deployed),
+ * otherwise one attempt of `writeFailureReport` (which never creates the lab's directory) with a short
+ * timeout, instead of `writeReport` with the SQL retry policy.
+ */
+export const BEST_EFFORT_FAILURE_REPORT_PATCH = 'best-effort-failure-report-v1';

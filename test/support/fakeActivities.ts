@@ -282,6 +282,10 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
       record('writeReport', `${input.kind}:${input.status}`);
       return { json: `/tmp/${input.kind}.json`, markdown: `/tmp/${input.kind}.md` };
     },
+    async writeFailureReport(_spec, input) {
+      record('writeFailureReport', `${input.kind}:${input.status}`);
+      return { json: `/tmp/${input.kind}.json`, markdown: `/tmp/${input.kind}.md` };
+    },
   };
   return { ...base, ...overrides };
 }

@@ -13,12 +13,17 @@ import { repoRoot, runCli } from '../cli/runCli.js';
 let dataDir: string;
 let worker: ChildProcess | undefined;
 let workerLog = '';
+const cluster = `w${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-worker-'));
+  // A lab the CLI accepts as deployed (its marker file) whose nodes were never provisioned.
+  fs.mkdirSync(path.join(dataDir, cluster));
+  fs.writeFileSync(path.join(dataDir, cluster, 'lab.json'), '{"basePort": 15432}\n');
   const env: NodeJS.ProcessEnv = { ...process.env, CITUS_LAB_DATA_DIR: dataDir };
   delete env.NODE_OPTIONS;
-  worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/worker.ts', import.meta.url))], {
+  const script = fileURLToPath(new URL('../../src/worker.ts', import.meta.url));
+  worker = spawn(process.execPath, ['--import', 'tsx', script, '--lab', `local/${cluster}`, '--lab', 'local/other'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,7 +31,7 @@ beforeAll(async () => {
   worker.stdout?.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));
   worker.stderr?.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));
   const deadline = Date.now() + 60_000;
-  while (!workerLog.includes('Worker polling task queue citus-lab')) {
+  while (!workerLog.includes(`Worker polling task queues citus-lab-local-${cluster}, citus-lab-local-other, citus-lab at`)) {
     if (worker.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not come up:\n${workerLog}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -37,8 +42,7 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('a CLI run with --no-worker is executed by the standalone worker', async () => {
-  const cluster = `w${randomUUID().slice(0, 8)}`;
+test('a CLI run with --no-worker is executed by the standalone worker serving that lab', async () => {
   const run = await runCli(['status', '--no-worker', '--json', '--cluster', cluster, '--data-dir', dataDir]);
   expect(run.stderr).toContain(`Started workflow citus-lab-local-${cluster}-status`);
   expect(run.code).toBe(0);

@@ -99,9 +99,9 @@ test('surfaces a non-retryable failure at once, with its type and message, and w
     t,
     taskQueue,
     createFakeActivities(() => undefined, {
-      async writeReport(spec, input) {
+      async writeFailureReport(spec, input) {
         reports.push(input);
-        return fakes.writeReport(spec, input);
+        return fakes.writeFailureReport(spec, input);
       },
       async preflight() {
         preflights += 1;
@@ -116,7 +116,7 @@ test('surfaces a non-retryable failure at once, with its type and message, and w
   expect((root as ApplicationFailure).type).toBe('CitusNotInstalled');
   expect((root as ApplicationFailure).message).toBe('Citus is not installed for this PostgreSQL.');
   expect(preflights).toBe(1);
-  expect(calls).toEqual(['writeReport(deploy:FAIL)']);
+  expect(calls).toEqual(['writeFailureReport(deploy:FAIL)']);
   // The report and the progress name the cause, not the wrapper's "Activity task failed".
   expect(reports[0]?.summary.error).toBe('Citus is not installed for this PostgreSQL.');
   expect(reports[0]?.steps?.[0]).toMatchObject({ name: 'preflight', status: 'failed', detail: 'Citus is not installed for this PostgreSQL.' });
@@ -168,7 +168,7 @@ function rootCause(err: unknown): unknown {
   return current;
 }
 
-test('a busy cluster refuses the deploy before anything is touched', async () => {
+test('a busy cluster refuses the deploy before anything is touched, and writes no report', async () => {
   const calls: string[] = [];
   const taskQueue = uniqueTaskQueue('deploy-busy');
   const worker = await createTestWorker(
@@ -182,5 +182,5 @@ test('a busy cluster refuses the deploy before anything is touched', async () =>
   );
   const err = await runDeploy(worker, taskQueue, `deploy-busy-${taskQueue}`).catch((e: unknown) => e);
   expect((rootCause(err) as ApplicationFailure).type).toBe('ClusterBusy');
-  expect(calls).toEqual(['writeReport(deploy:FAIL)']);
+  expect(calls).toEqual([]);
 });

@@ -41,6 +41,10 @@ function setup(name: string, overrides: Partial<LabActivities> = {}) {
       reports.push(input);
       return fakes.writeReport(spec, input);
     },
+    async writeFailureReport(spec, input) {
+      reports.push(input);
+      return fakes.writeFailureReport(spec, input);
+    },
   };
   return { calls, reports, taskQueue, activities };
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../../config/dataDir.js';
 import { LabError } from '../../errors.js';
 
 export const PASSWORD_VARIABLE = 'CITUS_LAB_POSTGRES_PASSWORD';
@@ -15,7 +16,7 @@ export function ensureEnvFile(file: string): boolean {
     readComposePassword(file);
     return false;
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   const text =
     '# Written by citus-lab on the first deploy: the lab\'s PostgreSQL password (git-ignored, keep it private).\n' +
     `${PASSWORD_VARIABLE}=${randomBytes(24).toString('base64url')}\n`;

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { pseudoFileSystemOf } from '../../config/dataDir.js';
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import type { LabLayout } from './labLayout.js';
@@ -25,6 +26,9 @@ export function assertDataDirUsable(dataDir: string, layout: LabLayout, user: Se
     existing = parent;
   }
   if (!fs.statSync(existing).isDirectory()) throw notWritable(dataDir, `${existing} is not a directory`);
+  // Checked here too (the CLI checks first): creating directories under /proc would never return.
+  const pseudo = pseudoFileSystemOf(existing);
+  if (pseudo) throw notWritable(dataDir, `${existing} is on ${pseudo}, a kernel pseudo file system`);
   try {
     fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
   } catch {

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../../config/dataDir.js';
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import {
@@ -254,14 +255,14 @@ export class LocalEnvironment implements LabEnvironment {
 
   /** Directories on the server user's path are 0755 whatever the umask; logs belong to the server user. */
   private createLabDirs(user: ServerUser): void {
-    const first = fs.mkdirSync(this.layout.clusterDir, { recursive: true, mode: 0o755 });
+    const first = ensureDir(this.layout.clusterDir, 0o755);
     if (first) {
       for (let dir = this.layout.clusterDir; dir.length >= first.length; dir = path.dirname(dir)) {
         fs.chmodSync(dir, 0o755);
       }
     }
     for (const dir of [this.layout.nodesDir, this.layout.logsDir]) {
-      fs.mkdirSync(dir, { recursive: true });
+      ensureDir(dir);
       fs.chmodSync(dir, 0o755);
     }
     giveToServer(user, this.layout.logsDir);

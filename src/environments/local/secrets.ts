@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../../config/dataDir.js';
 import { LabError } from '../../errors.js';
 import type { LabLayout } from './labLayout.js';
 import { giveToServer, type ServerUser } from './serverUser.js';
@@ -39,7 +40,7 @@ export function readPassword(layout: LabLayout): string | undefined {
 export function ensurePassword(layout: LabLayout): string {
   const existing = readPassword(layout);
   if (existing) return existing;
-  fs.mkdirSync(layout.secretsDir, { recursive: true, mode: 0o700 });
+  ensureDir(layout.secretsDir, 0o700);
   fs.chmodSync(layout.secretsDir, 0o700);
   const password = generatePassword();
   // 'wx' so two concurrent provisions cannot each write a different password.
@@ -54,7 +55,7 @@ export function ensurePassword(layout: LabLayout): string {
 
 /** Creates the server user's private directory, where its pgpass and initdb's pwfile live. */
 export function ensureServerDir(layout: LabLayout, user: ServerUser): void {
-  fs.mkdirSync(layout.serverDir, { recursive: true, mode: 0o700 });
+  ensureDir(layout.serverDir, 0o700);
   fs.chmodSync(layout.serverDir, 0o700);
   giveToServer(user, layout.serverDir);
 }

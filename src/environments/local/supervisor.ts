@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureDir } from '../../config/dataDir.js';
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import type { LabLayout } from './labLayout.js';
@@ -97,7 +98,7 @@ export async function ensureSupervisor(layout: LabLayout, launch: SupervisorLaun
   if (current?.launch === digest && current.workers >= launch.spec.workers) return current;
   if (current) await stopSupervisor(layout);
 
-  fs.mkdirSync(layout.logsDir, { recursive: true });
+  ensureDir(layout.logsDir);
   const log = fs.openSync(files.logFile, 'a', 0o644);
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // a test runner's flags are not the supervisor's business
