@@ -14,6 +14,9 @@ let namespace: string;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-interrupt-'));
+  // The lab's marker file: commands other than deploy refuse a lab that was never deployed.
+  fs.mkdirSync(path.join(dataDir, 'ctrlc'));
+  fs.writeFileSync(path.join(dataDir, 'ctrlc', 'lab.json'), '{"basePort": 15432}\n');
   namespace = await createNamespace('cli-interrupt');
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -23,7 +26,7 @@ test('Ctrl-C stops following (exit 130) and the workflow keeps running', async (
   try {
     await cli.waitForStderr(/Started workflow citus-lab-local-ctrlc-status \(run \S+\)/);
     // No worker polls in this namespace: after a while the CLI says so instead of waiting silently.
-    await cli.waitForStderr(/No worker polls task queue citus-lab: start one \(npm run worker\) or run without --no-worker\./, 30_000);
+    await cli.waitForStderr(/No worker polls task queue citus-lab-local-ctrlc: start one \(npm run worker\) or run without --no-worker\./, 30_000);
     process.kill(-(cli.child.pid ?? 0), 'SIGINT');
     await expect(cli.exited).resolves.toBe(130);
   } finally {
