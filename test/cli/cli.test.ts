@@ -11,6 +11,11 @@ let dataDir: string;
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-cli-'));
+  // Labs the CLI takes as deployed (their marker file), for the tests that must get past that check.
+  for (const dir of ['ns', 'closed']) {
+    fs.mkdirSync(path.join(dataDir, dir, 'lab'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, dir, 'lab', 'lab.json'), '{"basePort": 15432}\n');
+  }
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

@@ -60,16 +60,27 @@ test('an unknown suite is refused by the argument parser', async () => {
   expect(run.stderr).toContain("Allowed choices are basic, complete, all.");
 });
 
-test('a drill on a lab that is not deployed is refused by the drill, and the lab dir stays untouched', async () => {
+test('a drill on a lab that was never deployed is refused by the CLI, and the data dir stays untouched', async () => {
   const labDir = path.join(dataDir, 'not-deployed');
   fs.mkdirSync(labDir, { mode: 0o755 });
   const cluster = `nodeploy-${Date.now().toString(36)}`;
+  const run = await runCli(['ha-drill', '--node', 'worker-0', '--cluster', cluster, '--data-dir', labDir], noTemporal);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe(`citus-lab: no lab "${cluster}" is deployed in ${labDir}; run deploy first.\n`);
+  expect(fs.readdirSync(labDir)).toEqual([]);
+});
+
+test('a drill on a lab whose nodes do not run is refused by the drill, which writes no report', async () => {
+  const labDir = path.join(dataDir, 'stopped');
+  const cluster = `stopped-${Date.now().toString(36)}`;
+  fs.mkdirSync(path.join(labDir, cluster), { recursive: true, mode: 0o755 });
+  fs.writeFileSync(path.join(labDir, cluster, 'lab.json'), '{"basePort": 15432}\n');
   const run = await runCli(['ha-drill', '--node', 'worker-0', '--cluster', cluster, '--data-dir', labDir]);
   expect(run.code).toBe(1);
   expect(run.stderr).toContain(
     `citus-lab: ha-drill-worker-0 of lab "${cluster}" failed (ConfigInvalid): lab ${cluster} (local) is not deployed (no node is running): run deploy first.`,
   );
-  expect(fs.readdirSync(labDir)).toEqual([]);
+  expect(fs.readdirSync(path.join(labDir, cluster))).toEqual(['lab.json']);
 });
 
 test('schedule ha-drill twice creates once; list shows it; delete removes it', async () => {

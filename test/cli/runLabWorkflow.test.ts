@@ -64,8 +64,12 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** A lab the CLI takes as deployed: its directory and marker file exist. */
 function spec(): LabSpec {
-  return parseLabSpec({ cluster: `t${randomUUID().slice(0, 8)}`, dataDir });
+  const labSpec = parseLabSpec({ cluster: `t${randomUUID().slice(0, 8)}`, dataDir });
+  fs.mkdirSync(path.join(dataDir, labSpec.cluster));
+  fs.writeFileSync(path.join(dataDir, labSpec.cluster, 'lab.json'), `${JSON.stringify(labSpec)}\n`);
+  return labSpec;
 }
 
 function settings(overrides: Partial<RunSettings> = {}): RunSettings {
