@@ -95,3 +95,29 @@ describe('writeReport', () => {
     });
   });
 });
+
+describe('writeFailureReport', () => {
+  test('writes into an existing lab directory, like writeReport', async () => {
+    const activities = createReportActivities({ environmentFor: (s) => new LocalEnvironment(s) });
+    const paths = await activities.writeFailureReport(spec, input());
+    expect('json' in paths && fs.existsSync(paths.json)).toBe(true);
+  });
+
+  test('skips a lab that has no directory, creating nothing', async () => {
+    const empty = fs.mkdtempSync(path.join(dataDir, 'empty-'));
+    const ghost = parseLabSpec({ env: 'local', cluster: 'ghost', dataDir: empty });
+    const activities = createReportActivities({ environmentFor: (s) => new LocalEnvironment(s) });
+    await expect(activities.writeFailureReport(ghost, input())).resolves.toEqual({
+      skipped: `no failure report: ${path.join(empty, 'ghost')} does not exist`,
+    });
+    expect(fs.readdirSync(empty)).toEqual([]);
+  });
+
+  test('skips a data dir under /proc at once instead of looping in mkdir', async () => {
+    const proc = parseLabSpec({ env: 'local', cluster: 'lab', dataDir: '/proc/nope' });
+    const activities = createReportActivities({ environmentFor: (s) => new LocalEnvironment(s) });
+    await expect(activities.writeFailureReport(proc, input())).resolves.toEqual({ skipped: 'no failure report: /proc/nope/lab does not exist' });
+    // writeReport itself refuses it too, rather than hang.
+    await expect(activities.writeReport(proc, input())).rejects.toMatchObject({ type: 'DataDirUnusable' });
+  });
+});

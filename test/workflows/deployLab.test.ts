@@ -184,3 +184,27 @@ test('a busy cluster refuses the deploy before anything is touched, and writes n
   expect((rootCause(err) as ApplicationFailure).type).toBe('ClusterBusy');
   expect(calls).toEqual([]);
 });
+
+test('a failure report is best effort: one attempt, and its own failure does not replace the run failure', async () => {
+  let attempts = 0;
+  const taskQueue = uniqueTaskQueue('deploy-report-once');
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities(() => undefined, {
+      async preflight() {
+        throw ApplicationFailure.nonRetryable('Port 15432 (for node coordinator) is already in use.', 'PortInUse');
+      },
+      async writeFailureReport() {
+        attempts += 1;
+        throw ApplicationFailure.retryable('disk full', 'ReportWriteFailed');
+      },
+    }),
+  );
+  const started = Date.now();
+  const err = await runDeploy(worker, taskQueue, `deploy-report-once-${taskQueue}`).catch((e: unknown) => e);
+  expect((rootCause(err) as ApplicationFailure).type).toBe('PortInUse');
+  expect(attempts).toBe(1);
+  // The SQL steps' retry policy would have tried five times with back-off (1 + 2 + 4 + 8 s).
+  expect(Date.now() - started).toBeLessThan(10_000);
+});

@@ -52,6 +52,16 @@ describe('LocalEnvironment.preflight', () => {
     }
   });
 
+  it.each(['preflight', 'provision'] as const)('%s refuses a data dir under /proc at once (a recursive mkdir there never returns)', async (step) => {
+    const env = new LocalEnvironment(parseLabSpec({ env: 'local', cluster: 'lab', workers: 1, dataDir: '/proc/nope', basePort: 15432 }), { preloadCitus: false });
+    const started = Date.now();
+    const err = await rejectionOf(step === 'preflight' ? env.preflight() : env.provision());
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err.type).toBe('DataDirNotWritable');
+    expect(err.message).toBe('The data dir /proc/nope cannot hold the lab (/proc is on /proc, a kernel pseudo file system): choose a writable directory with --data-dir.');
+    expect(fs.existsSync('/proc/nope')).toBe(false);
+  });
+
   it('refuses a data dir below a regular file', async () => {
     const parent = tempDir();
     fs.writeFileSync(path.join(parent, 'a-file'), '');
