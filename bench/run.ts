@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { citusInstalled } from '../src/environments/local/pgBinaries.js';
 import { findFreePortRange } from '../src/environments/local/ports.js';
 import { runSeedBaseline } from './seedBaseline.js';
+import { crashCampaignSection } from './sections/crashCampaign.js';
 import { deploySection } from './sections/deploy.js';
 import { drainSection } from './sections/drain.js';
 import { haRecoverySection } from './sections/haRecovery.js';
@@ -21,10 +22,14 @@ const SECTIONS: Record<string, BenchSection> = {
   overhead: workflowOverheadSection,
   ha: haRecoverySection,
   drain: drainSection,
+  'crash-campaign': crashCampaignSection,
 };
+/** Sections that run only when named in --only (the crash campaign takes tens of minutes). */
+const OPT_IN = new Set(['crash-campaign']);
 
 interface Args {
   runs: number;
+  trials?: number;
   only?: string[];
   baseline: boolean;
 }
@@ -36,9 +41,11 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--runs') args.runs = Number(argv[++i]);
     else if (arg === '--only') args.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg === '--no-baseline') args.baseline = false;
-    else throw new Error(`unknown argument ${arg}: use --runs N, --only ${Object.keys(SECTIONS).join(',')}, --no-baseline`);
+    else if (arg === '--trials') args.trials = Number(argv[++i]);
+    else throw new Error(`unknown argument ${arg}: use --runs N, --only ${Object.keys(SECTIONS).join(',')}, --no-baseline, --trials N`);
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a whole number >= 1');
+  if (args.trials !== undefined && (!Number.isInteger(args.trials) || args.trials < 1)) throw new Error('--trials takes a whole number >= 1');
   for (const name of args.only ?? []) if (!SECTIONS[name]) throw new Error(`unknown section ${name}: ${Object.keys(SECTIONS).join(', ')}`);
   return args;
 }
@@ -69,22 +76,23 @@ async function main(): Promise<void> {
     console.log('bench: Citus is not installed for this PostgreSQL, so there is nothing to measure (see README, Citus); exiting.');
     return;
   }
-  const selected = (args.only ?? Object.keys(SECTIONS)).map((name) => SECTIONS[name]!);
+  const selected = (args.only ?? Object.keys(SECTIONS).filter((name) => !OPT_IN.has(name))).map((name) => SECTIONS[name]!);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-bench-'));
   fs.chmodSync(workDir, 0o755);
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   let baseline: SeedBaseline | null = null;
   let baselineSkipped: string | undefined;
   try {
-    if (args.baseline) {
+    // The crash campaign compares with nothing: skip the baseline when it runs alone.
+    if (args.baseline && selected.some((section) => !OPT_IN.has(section.name))) {
       log('running the seed-style baseline (shared/bench/seed_baseline.sh)...');
       // Always with its drain: the script's --no-drain path emits invalid Python (`null`) and fails.
       baseline = await runSeedBaseline(await findFreePortRange(3));
       log(`baseline done in ${baseline.total_s} s`);
     } else {
-      baselineSkipped = '--no-baseline';
+      baselineSkipped = args.baseline ? 'not needed by the selected sections' : '--no-baseline';
     }
-    const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, workDir, basePort: await findFreePortRange(8), log };
+    const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, trials: args.trials, workDir, basePort: await findFreePortRange(8), log };
     const figures: BenchFigure[] = [];
     for (const section of selected) {
       log(`section ${section.name}...`);

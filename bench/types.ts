@@ -49,6 +49,8 @@ export interface BenchContext {
   baselineSkipped?: string;
   /** How many repetitions each figure should take (median, min, max over them). */
   runs: number;
+  /** `--trials N`: crash-campaign trials (N deploys, N/2 drains, N/2 HA drills). */
+  trials?: number;
   /** Scratch space for this run (labs, data dirs); removed afterwards. */
   workDir: string;
   /** A free port range start for the section's own labs. */
