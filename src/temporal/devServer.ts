@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { LabError } from '../errors.js';
+import { devServerTuningArgs } from './devServerTuning.js';
 import { LAB_SEARCH_ATTRIBUTES } from './searchAttributes.js';
 import { findTemporalBinary } from './temporalBinary.js';
 
@@ -84,6 +85,7 @@ export function devServerArgs(options: Omit<DevServerOptions, 'logFile'>): strin
   if (options.headless || options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort), '--ui-ip', host);
   for (const key of LAB_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  args.push(...devServerTuningArgs({ persistent: options.dbFile !== undefined }));
   return args;
 }
 

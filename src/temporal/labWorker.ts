@@ -11,10 +11,14 @@ export const LAB_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts',
 
 /**
  * After a worker dies without saying goodbye (SIGKILL, OOM), its workflows' next tasks wait on its
- * sticky queue until this timeout before any other worker may take them. The SDK default is 10 s;
- * lab runs are short and crash-resume is a feature here, so give up on a silent worker sooner.
+ * sticky queue until this timeout before any other worker may take them (the server only notices a
+ * sticky queue without pollers after 10 s). The SDK default is 10 s; lab runs are short and
+ * crash-resume is a feature here, so give up on a silent worker after 1 s. A live worker that is too
+ * busy to take its sticky task within 1 s gets it from the normal queue instead (a full replay, not
+ * an error). A task the dead worker had already started waits out the workflow task timeout instead
+ * (2 s on the embedded server: src/temporal/devServerTuning.ts).
  */
-export const LAB_WORKER_TUNING = { stickyQueueScheduleToStartTimeout: '2s' } as const;
+export const LAB_WORKER_TUNING = { stickyQueueScheduleToStartTimeout: '1s' } as const;
 
 /**
  * How long a stopping worker waits for its in-flight activities before it gives up on them. Activities
