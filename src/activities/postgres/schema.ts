@@ -1,9 +1,12 @@
 /**
  * Creates the clinical-records schema on the coordinator and spreads it over the cluster. The DDL is
- * plain SQL in sql/schema.sql; how each table is distributed is data here, so every table is checked
- * on its own against pg_dist_partition and only what is missing is done.
+ * plain SQL: sql/schema.sql (the seed's tables) then sql/migrations/*.sql in name order (the FHIR
+ * storage of the API), all idempotent, so running deploy again upgrades an existing lab. How each
+ * table is distributed is data here, so every table is checked on its own against pg_dist_partition
+ * and only what is missing is done.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from 'pg';
 import { LabError } from '../../errors.js';
@@ -34,14 +37,47 @@ export const TABLE_PLAN: readonly TablePlan[] = [
   { table: 'medicamentos', distribution: BY_DOCUMENT },
   { table: 'diagnosticos', distribution: BY_DOCUMENT },
   { table: 'encuentros', distribution: BY_DOCUMENT },
+  // FHIR storage (sql/migrations/001_fhir_storage.sql).
+  { table: 'organizaciones', distribution: { kind: 'reference' } },
+  { table: 'historia_referencia', distribution: { kind: 'reference' } },
+  { table: 'procedimientos', distribution: BY_DOCUMENT },
+  { table: 'historia_clinica', distribution: BY_DOCUMENT },
 ];
 
 export const TABLES = TABLE_PLAN.map((t) => t.table);
 
 export const SCHEMA_SQL_PATH = fileURLToPath(new URL('../../../sql/schema.sql', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url));
 
+/** Every DDL file deploy applies, in order: the seed schema, then each migration by file name. */
+export function schemaSqlFiles(): string[] {
+  const migrations = fs
+    .readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => path.join(MIGRATIONS_DIR, f));
+  return [SCHEMA_SQL_PATH, ...migrations];
+}
+
+/**
+ * A DDL file statement by statement. Citus cannot propagate DDL on a distributed table (an ALTER TABLE
+ * of a lab deployed before) from a multi-statement query string, so deploy sends them one by one.
+ * The files hold plain DDL only (no function bodies): a semicolon at the end of a line ends a statement.
+ */
+export function sqlStatements(file: string): string[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .replace(/--.*$/gm, '')
+    .split(/;[ \t]*(?:\n|$)/)
+    .map((st) => st.trim())
+    .filter(Boolean);
+}
+
+/** The whole DDL as one script (plain SQL, no Citus calls: it works on plain PostgreSQL too). */
 export function readSchemaSql(): string {
-  return fs.readFileSync(SCHEMA_SQL_PATH, 'utf8');
+  return schemaSqlFiles()
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
 }
 
 /** Tables of the plan that do not exist in the connected database. */
@@ -113,31 +149,41 @@ async function distribute(client: Client, plan: TablePlan): Promise<void> {
   }
 }
 
+/** Refuses (ConfigInvalid) when a table the plan names exists distributed another way. */
+function assertPlanned(plan: TablePlan, all: Map<string, DistributedAs>, database: string): void {
+  const actual = all.get(plan.table);
+  const problem = actual ? mismatch(plan, actual, all) : undefined;
+  if (problem) {
+    throw new LabError(
+      'ConfigInvalid',
+      `table ${plan.table} in ${database} is ${problem}, but the lab needs it ${expectation(plan)}: ` +
+        'drop the table (or use a fresh database) and run deploy again.',
+    );
+  }
+}
+
 export async function applySchema(env: LabEnvironment): Promise<SchemaResult> {
   const database = env.spec.database;
   return withNodeClient(env, coordinatorOf(env).name, database, async (client, node) => {
     await assertCitusExtension(client, database, node.name);
-    await client.query(readSchemaSql());
+    const [seedSchema, ...migrations] = schemaSqlFiles();
+    for (const statement of sqlStatements(seedSchema as string)) await client.query(statement);
+    // A table laid out another way is refused before any migration touches it.
+    const before = await currentDistribution(client);
+    for (const plan of TABLE_PLAN) assertPlanned(plan, before, database);
+    for (const file of migrations) for (const statement of sqlStatements(file)) await client.query(statement);
 
     const created: string[] = [];
     const existing: string[] = [];
     for (const plan of TABLE_PLAN) {
       heartbeatIfActivity({ table: plan.table });
       const all = await currentDistribution(client);
-      const actual = all.get(plan.table);
-      if (!actual) {
+      if (!all.has(plan.table)) {
         await distribute(client, plan);
         created.push(plan.table);
         continue;
       }
-      const problem = mismatch(plan, actual, all);
-      if (problem) {
-        throw new LabError(
-          'ConfigInvalid',
-          `table ${plan.table} in ${database} is ${problem}, but the lab needs it ${expectation(plan)}: ` +
-            'drop the table (or use a fresh database) and run deploy again.',
-        );
-      }
+      assertPlanned(plan, all, database);
       existing.push(plan.table);
     }
     return { created, existing };
