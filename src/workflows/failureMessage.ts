@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+
 /**
  * The message worth showing for a failure inside a workflow: activity and child-workflow failures
  * wrap the real error ("Activity task failed"), so the innermost cause speaks.
@@ -8,4 +10,13 @@ export function failureMessage(err: unknown): string {
     current = (current as { cause?: unknown }).cause;
   }
   return current instanceof Error ? current.message : String(current);
+}
+
+/** The `type` of the innermost ApplicationFailure in a failure chain (a LabError's type). */
+export function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let current = err; current instanceof Error; current = (current as { cause?: unknown }).cause) {
+    if (current instanceof ApplicationFailure) type = current.type ?? type;
+  }
+  return type;
 }

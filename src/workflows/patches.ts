@@ -6,3 +6,12 @@
 
 /** Mutating workflows check the per-cluster lock (activities/temporal/clusterLock.ts) first. */
 export const CLUSTER_LOCK_PATCH = 'cluster-lock-v1';
+
+/** DeployLab starts the lab's FHIR API and waits until `/ready` answers (steps start-api, wait-api-ready). */
+export const API_PATCH = 'api-v1';
+
+/** VerifyLab checks the API too (step api-checks: metadata, a patient read, a search on one shard). */
+export const API_VERIFY_PATCH = 'api-verify-v1';
+
+/** HaDrill also probes through the API (classes api-read-failed-node, api-read-healthy-node). */
+export const API_DRILL_PATCH = 'api-drill-v1';

@@ -137,6 +137,22 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
     async teardownPlatform() {
       record('teardownPlatform');
     },
+    async startApi(spec) {
+      record('startApi');
+      return { url: `http://127.0.0.1:${spec.basePort + 100}`, started: true };
+    },
+    async waitForApiReady(spec) {
+      record('waitForApiReady');
+      return { url: `http://127.0.0.1:${spec.basePort + 100}`, readyAfterMs: 7 };
+    },
+    async runApiChecks() {
+      record('runApiChecks');
+      return [
+        { name: 'api metadata', status: 'PASS', message: 'CapabilityStatement (FHIR 4.0.1)', durationMs: 1 },
+        { name: 'api read patient', status: 'PASS', message: 'Patient/1000000001 read back', durationMs: 1 },
+        { name: 'api search routed to one shard', status: 'PASS', message: 'Observation?patient=1000000001: 3 observations', durationMs: 1 },
+      ];
+    },
     async waitForNodes(spec) {
       record('waitForNodes');
       return nodeNames(spec).map((node) => ({ node, readyAfterMs: 5, serverVersion: '15.18' }));
@@ -199,8 +215,8 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
         plan: { drillId, node, failedNodeKey: 1000000001, healthyNodeKey: 1000000002, writeKeys: [1000000001], keysExist: true, patients: 100 },
       };
     },
-    async runProbes() {
-      record('runProbes');
+    async runProbes(_spec, _plan, options) {
+      record('runProbes', options.api ? 'api' : undefined);
       const startedAt = Date.now();
       // Like the real probes: running before the fault, ending once the outage is over.
       for (let waited = 0; faultAt === undefined && waited < 10_000; waited += 20) {

@@ -6,6 +6,9 @@
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError, isLabError } from '../../errors.js';
 import type {
+  ApiEndpoint,
+  ApiStartResult,
+  ApiState,
   Credentials,
   LabEnvironment,
   LabNode,
@@ -101,6 +104,22 @@ export class MinikubeEnvironment implements LabEnvironment {
     return this.lab.status();
   }
 
+  /**
+   * Not yet: infra/k8s/30-api.yaml describes the API's Deployment and Service, but deploy does not
+   * build and load its image (infra/api/Dockerfile) into minikube, so a pod of it could not start.
+   */
+  async startApi(): Promise<ApiStartResult> {
+    throw apiNotYet(this.spec.cluster);
+  }
+
+  async openApiEndpoint(): Promise<ApiEndpoint> {
+    throw apiNotYet(this.spec.cluster);
+  }
+
+  async apiState(): Promise<ApiState> {
+    return { url: 'none', running: false, detail: 'the API is not deployed on minikube yet' };
+  }
+
   /** Deletes the node's pod with no grace period, as a crash would; its StatefulSet creates a new one. */
   injectFault(nodeName: string): Promise<void> {
     return this.lab.deletePod(nodeName);
@@ -132,4 +151,12 @@ export class MinikubeEnvironment implements LabEnvironment {
       await this.minikube.delete();
     }
   }
+}
+
+function apiNotYet(cluster: string): LabError {
+  return new LabError(
+    'NotImplemented',
+    `The FHIR API is not supported on minikube yet (lab "${cluster}"): deploy does not build its image; ` +
+      'build infra/api/Dockerfile as citus-lab/api:local, `minikube image load` it and apply infra/k8s/30-api.yaml by hand.',
+  );
 }
