@@ -40,9 +40,9 @@ export const FAKE_FINGERPRINT: ClusterFingerprint = {
  * Probe outcomes of a textbook outage: every class fails from 20 ms after the fault until 300 ms
  * (writes and the failed node's reads) or 320 ms (multi-shard) after it; reads on the healthy node never fail.
  */
-export function fakeProbeSummary(startedAt: number, faultAt: number): ProbeRunSummary {
+export function fakeProbeSummary(startedAt: number, faultAt: number, api = false): ProbeRunSummary {
   const run = (ok: boolean, from: number, to: number, count: number, error?: string) => ({ ok, from, to, count, ...(error ? { error } : {}) });
-  const down = (cls: 'read-failed-node' | 'multi-shard' | 'write', backAt: number) => ({
+  const down = (cls: 'read-failed-node' | 'multi-shard' | 'write' | 'api-read-failed-node', backAt: number) => ({
     cls,
     probes: 40,
     ok: 37,
@@ -66,6 +66,13 @@ export function fakeProbeSummary(startedAt: number, faultAt: number): ProbeRunSu
       { ...down('read-failed-node', 0), cls: 'read-healthy-node', ok: 40, failed: 0, runs: [run(true, startedAt + 5, faultAt + 3_000, 40)], errors: {} },
       down('multi-shard', 320),
       down('write', 300),
+      // With the API probes (API_DRILL_PATCH): the application sees the failed node's patient come back a little later.
+      ...(api
+        ? [
+            { ...down('api-read-failed-node', 340), errors: { 'API: HTTP 503 shard unavailable': 3 } },
+            { ...down('read-failed-node', 0), cls: 'api-read-healthy-node' as const, ok: 40, failed: 0, runs: [run(true, startedAt + 5, faultAt + 3_000, 40)], errors: {} },
+          ]
+        : []),
     ],
     writes: { attempted: 40, committed: 37, committedRanges: [[1, 12], [16, 40]] },
   };
@@ -223,7 +230,7 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
         heartbeatIfActivity({ waited });
         await pause(20); // rejects when the workflow cancels the probes
       }
-      return fakeProbeSummary(startedAt, faultAt ?? startedAt + 1_000);
+      return fakeProbeSummary(startedAt, faultAt ?? startedAt + 1_000, options.api === true);
     },
     async injectNodeFault(_spec, node) {
       record('injectNodeFault', node);
