@@ -17,14 +17,7 @@ export const API_HOSTS = ['127.0.0.1', '0.0.0.0'] as const;
 
 export function addApiCommands(program: Command, io: CliIO, result: ProgramResult): void {
   const api = program.command('api').description("the lab's FHIR R4 API");
-  const serve = addLabOptions(api.command('serve').description('serve the FHIR API of a lab in the foreground (Ctrl-C or SIGTERM stops it)'))
-    .addOption(new Option('--api-host <address>', 'address to listen on').choices(API_HOSTS).default('127.0.0.1').env('CITUS_LAB_API_HOST'))
-    .addOption(
-      new Option('--pg-host <host>', 'serve this PostgreSQL instead of the lab coordinator (password from PGPASSWORD)').env('CITUS_LAB_API_PG_HOST'),
-    )
-    .addOption(new Option('--pg-port <port>', 'port of --pg-host (default: 5432)').env('CITUS_LAB_API_PG_PORT'))
-    .addOption(new Option('--pg-user <name>', 'user on --pg-host (default: postgres)').env('CITUS_LAB_API_PG_USER'))
-    .allowExcessArguments(false);
+  const serve = addServeOptions(api.command('serve').description('serve the FHIR API of a lab in the foreground (Ctrl-C or SIGTERM stops it)'));
   serve.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) }).exitOverride();
   api.exitOverride();
   serve.action(async (_opts, cmd: Command) => {
@@ -32,6 +25,18 @@ export function addApiCommands(program: Command, io: CliIO, result: ProgramResul
     const { serveUntilStopped } = await import('./apiServe.js');
     result.exitCode = await serveUntilStopped(request, io);
   });
+}
+
+/** The lab options plus where to listen and, optionally, which PostgreSQL to serve. */
+export function addServeOptions(cmd: Command): Command {
+  return addLabOptions(cmd)
+    .addOption(new Option('--api-host <address>', 'address to listen on').choices(API_HOSTS).default('127.0.0.1').env('CITUS_LAB_API_HOST'))
+    .addOption(
+      new Option('--pg-host <host>', 'serve this PostgreSQL instead of the lab coordinator (password from PGPASSWORD)').env('CITUS_LAB_API_PG_HOST'),
+    )
+    .addOption(new Option('--pg-port <port>', 'port of --pg-host (default: 5432)').env('CITUS_LAB_API_PG_PORT'))
+    .addOption(new Option('--pg-user <name>', 'user on --pg-host (default: postgres)').env('CITUS_LAB_API_PG_USER'))
+    .allowExcessArguments(false);
 }
 
 interface ServeOptions {
