@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { citusInstalled } from '../src/environments/local/pgBinaries.js';
 import { findFreePortRange } from '../src/environments/local/ports.js';
 import { runSeedBaseline } from './seedBaseline.js';
+import { apiSection } from './sections/api.js';
 import { deploySection } from './sections/deploy.js';
 import { drainSection } from './sections/drain.js';
 import { haRecoverySection } from './sections/haRecovery.js';
@@ -21,6 +22,7 @@ const SECTIONS: Record<string, BenchSection> = {
   overhead: workflowOverheadSection,
   ha: haRecoverySection,
   drain: drainSection,
+  api: apiSection,
 };
 
 interface Args {
@@ -45,7 +47,7 @@ function parseArgs(argv: string[]): Args {
 
 function fmt(value: number | undefined, unit: string): string {
   if (value === undefined) return '-';
-  if (unit === 'rows/s') return `${Math.round(value).toLocaleString('en-US')} rows/s`;
+  if (unit === 'rows/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return unit === 'ms' ? `${value.toFixed(1)} ms` : `${value.toFixed(2)} s`;
 }
 
@@ -76,13 +78,13 @@ async function main(): Promise<void> {
   let baseline: SeedBaseline | null = null;
   let baselineSkipped: string | undefined;
   try {
-    if (args.baseline) {
+    if (args.baseline && selected.some((s) => s.usesBaseline !== false)) {
       log('running the seed-style baseline (shared/bench/seed_baseline.sh)...');
       // Always with its drain: the script's --no-drain path emits invalid Python (`null`) and fails.
       baseline = await runSeedBaseline(await findFreePortRange(3));
       log(`baseline done in ${baseline.total_s} s`);
     } else {
-      baselineSkipped = '--no-baseline';
+      baselineSkipped = args.baseline ? 'no selected section compares with it' : '--no-baseline';
     }
     const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, workDir, basePort: await findFreePortRange(8), log };
     const figures: BenchFigure[] = [];
