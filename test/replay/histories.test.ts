@@ -52,7 +52,7 @@ test('an incompatible change to DeployLab is rejected (the replay test can fail)
 
 test('every patch id has a recorded history of a run that took it (so the new branch is replayed too)', async () => {
   const patches = await import('../../src/workflows/patches.js');
-  const ids = Object.values(patches).filter((v): v is string => typeof v === 'string');
+  const ids: string[] = Object.values(patches).filter((v) => typeof v === 'string');
   expect(ids.length).toBeGreaterThan(0);
   const taken = new Set(
     recorded.flatMap((r) =>

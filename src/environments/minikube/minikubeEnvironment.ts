@@ -3,6 +3,7 @@
  * into it, and the nodes are pods of two StatefulSets in one namespace (see ../kubernetes/kubeLab.ts).
  * SQL reaches the pods through port-forwards; Citus metadata holds the pods' stable DNS names.
  */
+import path from 'node:path';
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError, isLabError } from '../../errors.js';
 import type {
@@ -20,7 +21,7 @@ import type {
 } from '../labEnvironment.js';
 import { KubeLab } from '../kubernetes/kubeLab.js';
 import { readKubeSettings, type KubeSettings } from '../kubernetes/kubeSettings.js';
-import { dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
+import { API_IMAGE_DIR, apiImageTag, dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
 import { MinikubeCli } from './minikubeCli.js';
 import { readMinikubeSettings, type MinikubeSettings } from './minikubeSettings.js';
 
@@ -105,19 +106,24 @@ export class MinikubeEnvironment implements LabEnvironment {
   }
 
   /**
-   * Not yet: infra/k8s/30-api.yaml describes the API's Deployment and Service, but deploy does not
-   * build and load its image (infra/api/Dockerfile) into minikube, so a pod of it could not start.
+   * The API image (infra/api/Dockerfile, tagged with a hash of the sources it bakes in) built and
+   * loaded unless minikube has it (CITUS_LAB_API_IMAGE names one to use instead), then its Deployment
+   * and Service (infra/k8s/30-api.yaml) until a pod is Ready.
    */
-  async startApi(): Promise<ApiStartResult> {
-    throw apiNotYet(this.spec.cluster);
+  async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
+    const image = this.minikubeSettings.apiImage ?? apiImageTag();
+    if (!this.minikubeSettings.apiImage) await ensureImageInMinikube(this.minikube, image, progress, path.join(API_IMAGE_DIR, 'Dockerfile'));
+    const { started } = await this.lab.startApi(image, progress);
+    return { url: this.lab.apiUrl(), started, detail: `Deployment citus-lab-api (${image})` };
   }
 
-  async openApiEndpoint(): Promise<ApiEndpoint> {
-    throw apiNotYet(this.spec.cluster);
+  openApiEndpoint(): Promise<ApiEndpoint> {
+    return this.lab.openApiEndpoint();
   }
 
   async apiState(): Promise<ApiState> {
-    return { url: 'none', running: false, detail: 'the API is not deployed on minikube yet' };
+    if ((await this.minikube.status()).state !== 'running') return { url: this.lab.apiUrl(), running: false, detail: 'minikube is not running' };
+    return { url: this.lab.apiUrl(), ...(await this.lab.apiState()) };
   }
 
   /** Deletes the node's pod with no grace period, as a crash would; its StatefulSet creates a new one. */
@@ -151,12 +157,4 @@ export class MinikubeEnvironment implements LabEnvironment {
       await this.minikube.delete();
     }
   }
-}
-
-function apiNotYet(cluster: string): LabError {
-  return new LabError(
-    'NotImplemented',
-    `The FHIR API is not supported on minikube yet (lab "${cluster}"): deploy does not build its image; ` +
-      'build infra/api/Dockerfile as citus-lab/api:local, `minikube image load` it and apply infra/k8s/30-api.yaml by hand.',
-  );
 }
