@@ -37,6 +37,7 @@ export default tseslint.config(
             { group: ['../activities/*', '!../activities/index.js', '!../activities/results.js'], message: 'Workflows use activities through proxyActivities only.', allowTypeImports: true },
             { group: ['../config/labSpec.js'], message: 'labSpec pulls in zod and node:path: import its types only.', allowTypeImports: true },
             { group: ['../environments/local/*', '../environments/index.js'], message: 'Workflows never see the platform.', allowTypeImports: true },
+            { group: ['../api/*', '../api/**', '**/src/api/**'], message: 'The FHIR API is its own runtime: workflows reach it through activities only.' },
           ],
         },
       ],

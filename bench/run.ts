@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { citusInstalled } from '../src/environments/local/pgBinaries.js';
 import { findFreePortRange } from '../src/environments/local/ports.js';
 import { runSeedBaseline } from './seedBaseline.js';
+import { apiSection } from './sections/api.js';
 import { crashCampaignSection } from './sections/crashCampaign.js';
 import { deploySection } from './sections/deploy.js';
 import { drainSection } from './sections/drain.js';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, BenchSection> = {
   overhead: workflowOverheadSection,
   ha: haRecoverySection,
   drain: drainSection,
+  api: apiSection,
   'crash-campaign': crashCampaignSection,
 };
 /** Sections that run only when named in --only (the crash campaign takes tens of minutes). */
@@ -52,7 +54,7 @@ function parseArgs(argv: string[]): Args {
 
 function fmt(value: number | undefined, unit: string): string {
   if (value === undefined) return '-';
-  if (unit === 'rows/s') return `${Math.round(value).toLocaleString('en-US')} rows/s`;
+  if (unit === 'rows/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return unit === 'ms' ? `${value.toFixed(1)} ms` : `${value.toFixed(2)} s`;
 }
 
@@ -83,8 +85,7 @@ async function main(): Promise<void> {
   let baseline: SeedBaseline | null = null;
   let baselineSkipped: string | undefined;
   try {
-    // The crash campaign compares with nothing: skip the baseline when it runs alone.
-    if (args.baseline && selected.some((section) => !OPT_IN.has(section.name))) {
+    if (args.baseline && selected.some((s) => s.usesBaseline !== false)) {
       log('running the seed-style baseline (shared/bench/seed_baseline.sh)...');
       // Always with its drain: the script's --no-drain path emits invalid Python (`null`) and fails.
       baseline = await runSeedBaseline(await findFreePortRange(3));

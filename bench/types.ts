@@ -33,7 +33,7 @@ export interface Spread {
 export interface BenchFigure {
   /** e.g. `deploy: start to verified cluster`. */
   name: string;
-  unit: 's' | 'ms' | 'rows/s';
+  unit: 's' | 'ms' | 'rows/s' | 'req/s';
   ours: Spread;
   /** The seed-style figure measured in the same run, when there is one. */
   seed?: number;
@@ -60,6 +60,8 @@ export interface BenchContext {
 
 export interface BenchSection {
   name: string;
+  /** False when the section compares with nothing from the seed-style baseline (it then does not run for it). */
+  usesBaseline?: boolean;
   run(ctx: BenchContext): Promise<BenchFigure[]>;
 }
 

@@ -38,7 +38,9 @@ export type LabErrorType =
   /** Shards cannot move yet: wal_level, a table without replica identity, the target node (the message lists all). */
   | 'PreflightFailed'
   /** A rebalance or drain that this run did not start is already moving shards. */
-  | 'RebalanceRunning';
+  | 'RebalanceRunning'
+  /** The lab's FHIR API does not answer `/ready` (process down, or it cannot reach the coordinator). */
+  | 'ApiNotReady';
 
 const NON_RETRYABLE: ReadonlySet<LabErrorType> = new Set([
   'ConfigInvalid',

@@ -213,6 +213,7 @@ async function undrain(c: Campaign, lab: Lab): Promise<void> {
 
 export const crashCampaignSection: BenchSection = {
   name: 'crash-campaign',
+  usesBaseline: false,
   async run(ctx: BenchContext): Promise<BenchFigure[]> {
     const deployTrials = ctx.trials ?? 20;
     const otherTrials = Math.max(1, Math.round(deployTrials / 2));

@@ -5,6 +5,7 @@
 import type { LabSpec } from '../config/labSpec.js';
 import type { LabEnvironment } from '../environments/labEnvironment.js';
 import { resolveEnvironment } from '../environments/index.js';
+import { createApiActivities } from './api/index.js';
 import { withLabErrors } from './failures.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
@@ -25,6 +26,7 @@ export const defaultDeps: ActivityDeps = { environmentFor: resolveEnvironment };
 export function createActivities(deps: ActivityDeps = defaultDeps) {
   return withLabErrors({
     ...createPlatformActivities(deps),
+    ...createApiActivities(deps),
     ...createPostgresActivities(deps),
     ...createDrillActivities(deps),
     ...createRebalanceActivities(deps),

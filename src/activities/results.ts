@@ -2,9 +2,14 @@
  * What activities return. Plain JSON-serialisable shapes: they travel through Temporal history and
  * end up in reports, so no class instances, no Dates (ISO strings instead), no bigint.
  */
-import type { ProvisionResult, StartResult, NodeState } from '../environments/labEnvironment.js';
+import type { ApiStartResult, ApiState, ProvisionResult, StartResult, NodeState } from '../environments/labEnvironment.js';
 
-export type { ProvisionResult, StartResult, NodeState };
+export type { ApiStartResult, ApiState, ProvisionResult, StartResult, NodeState };
+
+export interface ApiReadiness {
+  readonly url: string;
+  readonly readyAfterMs: number;
+}
 
 export interface NodeReadiness {
   readonly node: string;
@@ -99,4 +104,6 @@ export interface LabStatus {
   readonly citusWorkers: Array<{ host: string; port: number; active: boolean; shouldHaveShards: boolean }>;
   readonly coordinatorReachable: boolean;
   readonly message: string;
+  /** The lab's FHIR API: where it is and whether `/ready` answers (absent from results of older workers). */
+  readonly api?: ApiState & { readonly ready: boolean };
 }

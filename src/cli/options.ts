@@ -4,7 +4,7 @@
  * ranges and names are left to the one validation in src/config/labSpec.ts.
  */
 import { Option, type Command } from 'commander';
-import { DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec } from '../config/labSpec.js';
+import { API_PORT_OFFSET, DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec } from '../config/labSpec.js';
 import { DEFAULT_NAMESPACE, defaultTemporalAddress } from '../temporal/embedded.js';
 import { drillTargetProblem } from '../workflows/drillTarget.js';
 import { DRILL_DEFAULTS, type HaDrillInput, type LabTestSuiteInput, type SuiteName } from '../workflows/haDrillTypes.js';
@@ -31,7 +31,10 @@ export function addLabOptions(cmd: Command): Command {
       ),
     )
     .addOption(new Option('--data-dir <dir>', `where the lab keeps its state (default: ${defaultDataDir()})`).env('CITUS_LAB_DATA_DIR'))
-    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'));
+    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'))
+    .addOption(
+      new Option('--api-port <port>', `port of the lab's FHIR API (default: base port + ${API_PORT_OFFSET})`).env('CITUS_LAB_API_PORT'),
+    );
 }
 
 /** How to reach Temporal and how to print. */
@@ -78,6 +81,7 @@ export function readSpecInput(cmd: Command): RawSpec {
     dataDir: opts.dataDir,
     database: opts.database,
     patients: wholeNumberOption(cmd, 'patients'),
+    apiPort: wholeNumberOption(cmd, 'apiPort'),
   };
 }
 

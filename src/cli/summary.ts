@@ -16,6 +16,7 @@ import { seconds } from './render.js';
 export function summarizeDeploy(r: DeployLabResult): string[] {
   return [
     `Deploy of lab "${r.cluster}" (${r.env}): ${r.status} in ${seconds(r.durationMs)}`,
+    ...(r.api ? [`FHIR API: ${r.api.url} (${r.api.started ? 'started' : 'already running'}; try ${r.api.url}/metadata)`] : []),
     ...checkLines(r.verification.checks),
     ...reportLines(r.reports),
   ];
@@ -85,6 +86,10 @@ export function summarizeRebalance(r: RebalanceAndDrainResult): string[] {
 export function summarizeStatus(r: LabStatusResult): string[] {
   const lines = [`Lab "${r.cluster}" (${r.env}): ${r.message}`, '', ...nodeTable(r.nodes)];
   lines.push('');
+  if (r.api) {
+    const state = r.api.ready ? 'ready' : r.api.running ? 'running, not ready' : (r.api.detail ?? 'not running');
+    lines.push(`FHIR API: ${r.api.url} (${state}${r.api.pid ? `, pid ${r.api.pid}` : ''})`, '');
+  }
   if (!r.coordinatorReachable) {
     lines.push('Citus workers: unknown (coordinator not reachable)');
   } else if (r.citusWorkers.length === 0) {

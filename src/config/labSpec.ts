@@ -51,9 +51,26 @@ export const labSpecSchema = z.object({
   dataDir: z.string().min(1).refine((p) => path.isAbsolute(p), 'data dir must be an absolute path'),
   database: z.string().regex(SQL_IDENTIFIER, 'database name must be a plain lowercase SQL identifier'),
   patients: z.number().int().min(0).max(10_000_000, 'at most 10,000,000 patients'),
+  /** The lab's FHIR API port; absent means `basePort + API_PORT_OFFSET` (specs recorded before the API lack it). */
+  apiPort: z
+    .number({ error: 'API port must be a number' })
+    .int()
+    .min(1024, 'API port must be 1024 or higher')
+    .max(65535, 'API port must be 65535 or lower')
+    .optional(),
+}).refine((s) => s.apiPort === undefined || s.apiPort < s.basePort || s.apiPort > s.basePort + s.workers, {
+  message: 'API port must not be one of the node ports (base port to base port + workers)',
 });
 
 export type LabSpec = z.infer<typeof labSpecSchema>;
+
+/** The API listens this far above the coordinator's port unless --api-port says otherwise. */
+export const API_PORT_OFFSET = 100;
+
+/** Port of the lab's FHIR API. */
+export function apiPortOf(spec: Pick<LabSpec, 'basePort' | 'apiPort'>): number {
+  return spec.apiPort ?? spec.basePort + API_PORT_OFFSET;
+}
 
 /** Validates raw input (CLI options, JSON) into a LabSpec, with one readable sentence per problem. */
 export function parseLabSpec(input: Partial<Record<keyof LabSpec, unknown>>): LabSpec {

@@ -50,6 +50,28 @@ export interface SqlEndpoint {
   close(): Promise<void>;
 }
 
+/** The lab's FHIR API as this process reaches it, open until `close()` (a port-forward on Kubernetes). */
+export interface ApiEndpoint {
+  /** Base URL, e.g. `http://127.0.0.1:15532`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface ApiStartResult {
+  /** Where users reach the API (what deploy and status print). */
+  readonly url: string;
+  /** False when it already ran. */
+  readonly started: boolean;
+  readonly detail?: string;
+}
+
+export interface ApiState {
+  readonly url: string;
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly detail?: string;
+}
+
 export interface LabEnvironment {
   readonly kind: EnvironmentName;
   readonly spec: LabSpec;
@@ -68,6 +90,14 @@ export interface LabEnvironment {
   openSqlEndpoint?(node: LabNode): Promise<SqlEndpoint>;
   credentials(): Promise<Credentials>;
   status(): Promise<NodeState[]>;
+  /**
+   * Starts the lab's FHIR API (src/api, its own process or container) unless it runs, under the same
+   * restart policy as the nodes. Resolves once the process is up; readiness (`/ready`) is the caller's to wait for.
+   */
+  startApi(progress?: ProgressReporter): Promise<ApiStartResult>;
+  /** Where the API is reached from this process; close it when done. */
+  openApiEndpoint(): Promise<ApiEndpoint>;
+  apiState(): Promise<ApiState>;
   /** Kills a node the hard way (the HA drill's fault). */
   injectFault(nodeName: string): Promise<void>;
   /** Stops everything; removes data only when asked. */

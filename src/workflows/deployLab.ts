@@ -1,11 +1,11 @@
 import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
-import { failureMessage } from './failureMessage.js';
+import { failureMessage, failureType } from './failureMessage.js';
 import { reportFailure } from './failureReport.js';
 import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
-import { CLUSTER_LOCK_PATCH } from './patches.js';
+import { API_PATCH, CLUSTER_LOCK_PATCH } from './patches.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { registerWorkers } from './registerWorkers.js';
 import type { DeployLabResult } from './results.js';
@@ -20,9 +20,14 @@ export const DEPLOY_STEPS = [
   'register-workers',
   'apply-schema',
   'load-sample-data',
+  'start-api',
+  'wait-api-ready',
   'verify',
   'report',
 ] as const;
+
+/** The steps of runs that predate the API (API_PATCH): replays of their histories show these. */
+const STEPS_BEFORE_API = DEPLOY_STEPS.filter((s) => s !== 'start-api' && s !== 'wait-api-ready');
 
 const DEFAULT_READY_TIMEOUT_S = 120;
 
@@ -37,7 +42,9 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
   const waiting = proxyActivities<LabActivities>(waitingStep(readyTimeout));
   const sql = proxyActivities<LabActivities>(SQL_STEP);
   const data = proxyActivities<LabActivities>(DATA_STEP);
-  const steps = new StepRunner('DeployLab', spec.cluster, DEPLOY_STEPS);
+  // Added after runs were recorded (README, "Changing workflow code"): old histories replay without the API steps.
+  const withApi = patched(API_PATCH);
+  const steps = new StepRunner('DeployLab', spec.cluster, withApi ? DEPLOY_STEPS : STEPS_BEFORE_API);
 
   try {
     // Added after runs were recorded: old histories replay without it (see README, "Changing workflow code").
@@ -73,6 +80,26 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
       () => data.loadSampleData(spec),
       (r) => (r.skipped ? 'already loaded' : `${sumRows(r.rows)} rows at ${Math.round(r.rowsPerSecond)} rows/s`),
     );
+    let api: DeployLabResult['api'];
+    if (withApi) {
+      const started = await steps
+        .run('start-api', () => platform.startApi(spec), (r) => `${r.started ? 'started' : 'already running'} on ${r.url}`)
+        .catch((err: unknown) => {
+          // A platform that cannot host the API yet says so with a typed error: the lab itself is still deployed.
+          if (failureType(err) !== 'NotImplemented') throw err;
+          steps.skip('start-api', failureMessage(err));
+          steps.skip('wait-api-ready', 'no API on this platform yet');
+          return undefined;
+        });
+      if (started) {
+        const ready = await steps.run(
+          'wait-api-ready',
+          () => waiting.waitForApiReady(spec, { timeoutSeconds: readyTimeout }),
+          (r) => `${r.url}/ready answers after ${r.readyAfterMs} ms`,
+        );
+        api = { url: started.url, started: started.started, readyAfterMs: ready.readyAfterMs };
+      }
+    }
     const verification = await steps.run(
       'verify',
       () => executeChild(verifyLab, { args: [{ spec }], ...childOptions(spec, 'verify') }),
@@ -84,10 +111,10 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
         kind: 'deploy',
         title: `Deployment of lab ${spec.cluster} (${spec.env})`,
         status: verification.status,
-        summary: deploySummary(spec, verification.status, durationMs),
+        summary: { ...deploySummary(spec, verification.status, durationMs), ...(api ? { 'API URL': api.url } : {}) },
         checks: verification.checks,
         steps: steps.steps(),
-        data: { readiness, registration, schema, load },
+        data: { readiness, registration, schema, load, ...(api ? { api } : {}) },
       }),
     );
     upsertSearchAttributes([{ key: LAB_OUTCOME, value: verification.status }]);
@@ -100,6 +127,7 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
       registration,
       schema,
       load,
+      ...(api ? { api } : {}),
       verification,
       reports,
       steps: steps.steps(),

@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+
 /**
  * The message worth showing for a failure inside a workflow: activity and child-workflow failures
  * wrap the real error ("Activity task failed"), so the innermost cause speaks.
@@ -10,13 +12,11 @@ export function failureMessage(err: unknown): string {
   return current instanceof Error ? current.message : String(current);
 }
 
-/** The type of the innermost ApplicationFailure-like cause (one with a `type`), if any. */
-export function rootFailureType(err: unknown): string | undefined {
+/** The `type` of the innermost ApplicationFailure in a failure chain (a LabError's type). */
+export function failureType(err: unknown): string | undefined {
   let type: string | undefined;
-  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 20; depth++) {
-    const own = (current as { type?: unknown }).type;
-    if (typeof own === 'string' && own) type = own;
-    current = (current as { cause?: unknown }).cause;
+  for (let current = err, depth = 0; current instanceof Error && depth < 20; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof ApplicationFailure) type = current.type ?? type;
   }
   return type;
 }

@@ -11,7 +11,7 @@ import type { LabSpec } from '../config/labSpec.js';
 import { REFUSAL_TYPES } from '../errors.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { FAILURE_REPORT_STEP } from './activityOptions.js';
-import { rootFailureType } from './failureMessage.js';
+import { failureType } from './failureMessage.js';
 import { BEST_EFFORT_FAILURE_REPORT_PATCH } from './patches.js';
 
 const bestEffort = proxyActivities<Pick<LabActivities, 'writeFailureReport'>>(FAILURE_REPORT_STEP);
@@ -25,7 +25,7 @@ export async function reportFailure(
   upsertSearchAttributes([{ key: LAB_OUTCOME, value: 'FAIL' }]);
   const ignore = () => undefined;
   if (patched(BEST_EFFORT_FAILURE_REPORT_PATCH)) {
-    if (REFUSAL_TYPES.has(rootFailureType(failure) ?? '')) return;
+    if (REFUSAL_TYPES.has(failureType(failure) ?? '')) return;
     await CancellationScope.nonCancellable(() => bestEffort.writeFailureReport(spec, { ...report, status: 'FAIL' }).then(ignore, ignore));
     return;
   }

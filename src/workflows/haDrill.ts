@@ -11,6 +11,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  patched,
   proxyActivities,
   sleep,
   upsertSearchAttributes,
@@ -23,10 +24,11 @@ import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { PLATFORM_STEP, SQL_STEP } from './activityOptions.js';
 import { drillMetrics, drillSummary, judgeDrill, type DrillMetrics } from './drillReport.js';
 import { drillTargetProblem } from './drillTarget.js';
-import { failureMessage } from './failureMessage.js';
+import { failureMessage, failureType } from './failureMessage.js';
 import { reportFailure } from './failureReport.js';
 import { DRILL_DEFAULTS, type HaDrillInput, type HaDrillResult } from './haDrillTypes.js';
 import { childOptions, executeChild } from './labChildren.js';
+import { API_DRILL_PATCH } from './patches.js';
 import { registerWorkers } from './registerWorkers.js';
 import { StepRunner } from './stepRunner.js';
 
@@ -48,15 +50,6 @@ const once = (timeout: string, heartbeat?: string): ActivityOptions => ({
   ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
   retry: { maximumAttempts: 1 },
 });
-
-/** The `type` of the innermost ApplicationFailure in a failure chain. */
-function failureType(err: unknown): string | undefined {
-  let type: string | undefined;
-  for (let current = err; current instanceof Error; current = (current as { cause?: unknown }).cause) {
-    if (current instanceof ApplicationFailure) type = current.type ?? type;
-  }
-  return type;
-}
 
 export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
   const { spec, node } = input;
@@ -93,9 +86,11 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
     );
 
     const probeScope = new CancellationScope();
+    // Drills recorded before the API probe classes replay without them (the activity's input differs only).
+    const api = patched(API_DRILL_PATCH);
     const probes = steps.run(
       'probes',
-      () => probeScope.run(() => probing.runProbes(spec, baseline.plan, { cadenceMs, settleMs, maxDurationMs })),
+      () => probeScope.run(() => probing.runProbes(spec, baseline.plan, { cadenceMs, settleMs, maxDurationMs, ...(api ? { api } : {}) })),
       (p) => `${p.classes.reduce((n, c) => n + c.probes, 0)} probes, ${p.classes.reduce((n, c) => n + c.failed, 0)} failed; ended ${p.endedBy}`,
     );
     // Settled at once so a failure is never an unhandled rejection while other steps run.

@@ -13,3 +13,12 @@ export const CLUSTER_LOCK_PATCH = 'cluster-lock-v1';
  * timeout, instead of `writeReport` with the SQL retry policy.
  */
 export const BEST_EFFORT_FAILURE_REPORT_PATCH = 'best-effort-failure-report-v1';
+
+/** DeployLab starts the lab's FHIR API and waits until `/ready` answers (steps start-api, wait-api-ready). */
+export const API_PATCH = 'api-v1';
+
+/** VerifyLab checks the API too (step api-checks: metadata, a patient read, a search on one shard). */
+export const API_VERIFY_PATCH = 'api-verify-v1';
+
+/** HaDrill also probes through the API (classes api-read-failed-node, api-read-healthy-node). */
+export const API_DRILL_PATCH = 'api-drill-v1';

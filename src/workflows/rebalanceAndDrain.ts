@@ -25,7 +25,7 @@ import type { CheckResult, ReportInput } from '../activities/results.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { SQL_STEP } from './activityOptions.js';
 import { compareSnapshots, formatPlacements, placementsByNode, proofProblems } from './compareSnapshots.js';
-import { failureMessage } from './failureMessage.js';
+import { failureMessage, failureType } from './failureMessage.js';
 import { rebalanceInputProblem } from './rebalanceInputProblem.js';
 import { describeProgress, formatBytes, isNewerProgress, rebalanceProgressQuery, rebalanceProgressSignal } from './rebalanceProgress.js';
 import {
@@ -85,15 +85,6 @@ function stepNames(input: RebalanceAndDrainInput): Step[] {
     if (s === 'remove-node') return drain && input.remove === true;
     return true;
   });
-}
-
-/** The `type` of the innermost ApplicationFailure in a failure chain. */
-function failureType(err: unknown): string | undefined {
-  let type: string | undefined;
-  for (let current = err; current instanceof Error; current = (current as { cause?: unknown }).cause) {
-    if (current instanceof ApplicationFailure) type = current.type ?? type;
-  }
-  return type;
 }
 
 function describePreflight(r: PreflightReport): string {

@@ -41,6 +41,8 @@ export interface DeployLabResult {
   registration: RegisterWorkersResult;
   schema: SchemaResult;
   load: LoadResult;
+  /** The lab's FHIR API (runs recorded before API_PATCH have none). */
+  api?: { url: string; started: boolean; readyAfterMs: number };
   verification: VerifyLabResult;
   reports: ReportPaths;
   steps: StepState[];

@@ -1,8 +1,9 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { SQL_STEP } from './activityOptions.js';
 import type { LabInput } from './inputs.js';
+import { API_VERIFY_PATCH } from './patches.js';
 import type { VerifyLabResult } from './results.js';
 import { StepRunner } from './stepRunner.js';
 
@@ -10,12 +11,20 @@ const sql = proxyActivities<LabActivities>(SQL_STEP);
 
 /** Checks a deployed lab end to end and writes the JSON + Markdown reports. A FAIL is a result, not an error. */
 export async function verifyLab({ spec }: LabInput): Promise<VerifyLabResult> {
-  const steps = new StepRunner('VerifyLab', spec.cluster, ['checks', 'report']);
-  const report = await steps.run(
+  // Runs recorded before the API checks replay without them.
+  const withApi = patched(API_VERIFY_PATCH);
+  const steps = new StepRunner('VerifyLab', spec.cluster, withApi ? ['checks', 'api-checks', 'report'] : ['checks', 'report']);
+  const sqlReport = await steps.run(
     'checks',
     () => sql.runVerification(spec),
-    (r) => `${r.checks.filter((c) => c.status === 'PASS').length}/${r.checks.length} checks passed`,
+    (r) => `${passedOf(r.checks)}/${r.checks.length} checks passed`,
   );
+  let report = sqlReport;
+  if (withApi) {
+    const apiChecks = await steps.run('api-checks', () => sql.runApiChecks(spec), (r) => `${passedOf(r)}/${r.length} API checks passed`);
+    const checks = [...sqlReport.checks, ...apiChecks];
+    report = { ...sqlReport, checks, status: checks.every((c) => c.status === 'PASS') ? 'PASS' : 'FAIL' };
+  }
   const reports = await steps.run(
     'report',
     () =>
@@ -28,7 +37,7 @@ export async function verifyLab({ spec }: LabInput): Promise<VerifyLabResult> {
           env: spec.env,
           status: report.status,
           checks: report.checks.length,
-          passed: report.checks.filter((c) => c.status === 'PASS').length,
+          passed: passedOf(report.checks),
         },
         checks: report.checks,
         data: report,
@@ -37,4 +46,8 @@ export async function verifyLab({ spec }: LabInput): Promise<VerifyLabResult> {
   );
   upsertSearchAttributes([{ key: LAB_OUTCOME, value: report.status }]);
   return { ...report, reports, steps: steps.steps() };
+}
+
+function passedOf(checks: ReadonlyArray<{ status: string }>): number {
+  return checks.filter((c) => c.status === 'PASS').length;
 }

@@ -1,7 +1,8 @@
 /**
  * End to end, as a user runs it: the real CLI in its own process, the real Temporal dev server, an
  * in-process worker, three PostgreSQL + Citus processes. deploy -> verify PASS with shards on every
- * worker -> a second deploy changes nothing -> bad input leaves the lab alone -> cleanup.
+ * worker, and the lab's FHIR API up and checked -> a second deploy changes nothing -> bad input leaves
+ * the lab alone -> cleanup stops the API with the nodes.
  */
 import fs from 'node:fs';
 import { describeIfCitus } from '../support/citus.js';
@@ -35,11 +36,21 @@ describeIfCitus('deploy --env local with real Citus', () => {
     expect(result.status).toBe('PASS');
     const reports = result.reports as { json: string; markdown: string };
     expect(fs.existsSync(reports.json) && fs.existsSync(reports.markdown)).toBe(true);
+    const api = result.api as { url: string; started: boolean };
+    expect(api).toMatchObject({ url: `http://127.0.0.1:${basePort + 100}`, started: true });
+    const patient = await fetch(`${api.url}/Patient/1000000001`);
+    expect(patient.status).toBe(200);
+    expect(((await patient.json()) as { id: string }).id).toBe('1000000001');
 
     const verify = await runCli(['verify', ...labArgs, '--patients', '200'], env());
     expect(verify.code).toBe(0);
-    const report = lastJson(verify.stdout) as { status: string; shardsPerWorker: Record<string, number> };
+    const report = lastJson(verify.stdout) as { status: string; shardsPerWorker: Record<string, number>; checks: Array<{ name: string; status: string }> };
     expect(report.status).toBe('PASS');
+    expect(report.checks.filter((c) => c.name.startsWith('api ')).map((c) => [c.name, c.status])).toEqual([
+      ['api metadata', 'PASS'],
+      ['api read patient', 'PASS'],
+      ['api search routed to one shard', 'PASS'],
+    ]);
     expect(Object.keys(report.shardsPerWorker).sort()).toEqual([`127.0.0.1:${basePort + 1}`, `127.0.0.1:${basePort + 2}`]);
     for (const shards of Object.values(report.shardsPerWorker)) expect(shards).toBeGreaterThan(0);
   }, 240_000);
@@ -51,8 +62,10 @@ describeIfCitus('deploy --env local with real Citus', () => {
       registration: { unchanged: boolean };
       schema: { created: string[] };
       load: { skipped: boolean };
+      api: { started: boolean };
     };
     expect(result.registration.unchanged).toBe(true);
+    expect(result.api.started).toBe(false);
     expect(result.schema.created).toEqual([]);
     expect(result.load.skipped).toBe(true);
   }, 240_000);
@@ -62,8 +75,19 @@ describeIfCitus('deploy --env local with real Citus', () => {
     expect(other.code).toBe(1);
     expect((lastJson(other.stdout).error as { type: string }).type).toBe('PortInUse');
     const status = await runCli(['status', ...labArgs], env());
-    const nodes = (lastJson(status.stdout) as { nodes: Array<{ running: boolean }> }).nodes;
+    const { nodes, api } = lastJson(status.stdout) as { nodes: Array<{ running: boolean }>; api: { url: string; running: boolean; ready: boolean } };
     expect(nodes).toHaveLength(3);
     expect(nodes.every((n) => n.running)).toBe(true);
+    expect(api).toMatchObject({ url: `http://127.0.0.1:${basePort + 100}`, running: true, ready: true });
+  }, 240_000);
+
+  test('cleanup stops the API with the nodes', async () => {
+    const cleanup = await runCli(['cleanup', ...labArgs], env());
+    expect(cleanup.code).toBe(0);
+    const health = await fetch(`http://127.0.0.1:${basePort + 100}/health`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    expect(health).toBe('refused');
   }, 240_000);
 });

@@ -49,3 +49,18 @@ test('an incompatible change to DeployLab is rejected (the replay test can fail)
   const outcomes = await replayHistories(deploys, { workflowBundle: changed });
   for (const outcome of outcomes) expect(outcome.error).toMatch(/[Nn]ondetermin/);
 }, 120_000);
+
+test('every patch id has a recorded history of a run that took it (so the new branch is replayed too)', async () => {
+  const patches = await import('../../src/workflows/patches.js');
+  const ids: string[] = Object.values(patches).filter((v) => typeof v === 'string');
+  expect(ids.length).toBeGreaterThan(0);
+  const taken = new Set(
+    recorded.flatMap((r) =>
+      (r.history.events ?? []).flatMap((e) => {
+        const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+      }),
+    ),
+  );
+  expect(ids.filter((id) => !taken.has(id))).toEqual([]);
+});

@@ -40,9 +40,9 @@ export const FAKE_FINGERPRINT: ClusterFingerprint = {
  * Probe outcomes of a textbook outage: every class fails from 20 ms after the fault until 300 ms
  * (writes and the failed node's reads) or 320 ms (multi-shard) after it; reads on the healthy node never fail.
  */
-export function fakeProbeSummary(startedAt: number, faultAt: number): ProbeRunSummary {
+export function fakeProbeSummary(startedAt: number, faultAt: number, api = false): ProbeRunSummary {
   const run = (ok: boolean, from: number, to: number, count: number, error?: string) => ({ ok, from, to, count, ...(error ? { error } : {}) });
-  const down = (cls: 'read-failed-node' | 'multi-shard' | 'write', backAt: number) => ({
+  const down = (cls: 'read-failed-node' | 'multi-shard' | 'write' | 'api-read-failed-node', backAt: number) => ({
     cls,
     probes: 40,
     ok: 37,
@@ -66,6 +66,13 @@ export function fakeProbeSummary(startedAt: number, faultAt: number): ProbeRunSu
       { ...down('read-failed-node', 0), cls: 'read-healthy-node', ok: 40, failed: 0, runs: [run(true, startedAt + 5, faultAt + 3_000, 40)], errors: {} },
       down('multi-shard', 320),
       down('write', 300),
+      // With the API probes (API_DRILL_PATCH): the application sees the failed node's patient come back a little later.
+      ...(api
+        ? [
+            { ...down('api-read-failed-node', 340), errors: { 'API: HTTP 503 shard unavailable': 3 } },
+            { ...down('read-failed-node', 0), cls: 'api-read-healthy-node' as const, ok: 40, failed: 0, runs: [run(true, startedAt + 5, faultAt + 3_000, 40)], errors: {} },
+          ]
+        : []),
     ],
     writes: { attempted: 40, committed: 37, committedRanges: [[1, 12], [16, 40]] },
   };
@@ -137,6 +144,22 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
     async teardownPlatform() {
       record('teardownPlatform');
     },
+    async startApi(spec) {
+      record('startApi');
+      return { url: `http://127.0.0.1:${spec.basePort + 100}`, started: true };
+    },
+    async waitForApiReady(spec) {
+      record('waitForApiReady');
+      return { url: `http://127.0.0.1:${spec.basePort + 100}`, readyAfterMs: 7 };
+    },
+    async runApiChecks() {
+      record('runApiChecks');
+      return [
+        { name: 'api metadata', status: 'PASS', message: 'CapabilityStatement (FHIR 4.0.1)', durationMs: 1 },
+        { name: 'api read patient', status: 'PASS', message: 'Patient/1000000001 read back', durationMs: 1 },
+        { name: 'api search routed to one shard', status: 'PASS', message: 'Observation?patient=1000000001: 3 observations', durationMs: 1 },
+      ];
+    },
     async waitForNodes(spec) {
       record('waitForNodes');
       return nodeNames(spec).map((node) => ({ node, readyAfterMs: 5, serverVersion: '15.18' }));
@@ -199,15 +222,15 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
         plan: { drillId, node, failedNodeKey: 1000000001, healthyNodeKey: 1000000002, writeKeys: [1000000001], keysExist: true, patients: 100 },
       };
     },
-    async runProbes() {
-      record('runProbes');
+    async runProbes(_spec, _plan, options) {
+      record('runProbes', options.api ? 'api' : undefined);
       const startedAt = Date.now();
       // Like the real probes: running before the fault, ending once the outage is over.
       for (let waited = 0; faultAt === undefined && waited < 10_000; waited += 20) {
         heartbeatIfActivity({ waited });
         await pause(20); // rejects when the workflow cancels the probes
       }
-      return fakeProbeSummary(startedAt, faultAt ?? startedAt + 1_000);
+      return fakeProbeSummary(startedAt, faultAt ?? startedAt + 1_000, options.api === true);
     },
     async injectNodeFault(_spec, node) {
       record('injectNodeFault', node);

@@ -40,6 +40,8 @@ test('runs every step in order and returns the verification status', async () =>
     ['register-workers', 'done'],
     ['apply-schema', 'done'],
     ['load-sample-data', 'done'],
+    ['start-api', 'done'],
+    ['wait-api-ready', 'done'],
     ['verify', 'done'],
     ['report', 'done'],
   ]);
@@ -63,11 +65,62 @@ test('runs every step in order and returns the verification status', async () =>
     'checkActiveWorkers',
     'applySchema',
     'loadSampleData',
+    'startApi',
+    'waitForApiReady',
     'runVerification',
+    'runApiChecks',
     'writeReport(verify:PASS)',
     'writeReport(deploy:PASS)',
   ]);
   expect(result.registration.unchanged).toBe(false);
+  expect(result.api).toEqual({ url: 'http://127.0.0.1:40100', started: true, readyAfterMs: 7 });
+  expect(result.verification.checks.map((c) => c.name)).toContain('api search routed to one shard');
+});
+
+test('a platform without an API yet skips the API steps; the lab is still deployed and verified', async () => {
+  const calls: string[] = [];
+  const taskQueue = uniqueTaskQueue('deploy-no-api');
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities((a) => calls.push(a), {
+      async startApi() {
+        calls.push('startApi');
+        throw ApplicationFailure.nonRetryable('The FHIR API is not supported on minikube yet.', 'NotImplemented');
+      },
+    }),
+  );
+  const result = await runDeploy(worker, taskQueue, `deploy-no-api-${taskQueue}`);
+  expect(result.status).toBe('PASS');
+  expect(result.api).toBeUndefined();
+  const byName = Object.fromEntries(result.steps.map((s) => [s.name, [s.status, s.detail]]));
+  expect(byName['start-api']).toEqual(['skipped', 'The FHIR API is not supported on minikube yet.']);
+  expect(byName['wait-api-ready']).toEqual(['skipped', 'no API on this platform yet']);
+  expect(calls.filter((c) => c === 'startApi')).toHaveLength(1);
+  expect(calls).not.toContain('waitForApiReady');
+});
+
+test('an API that never gets ready fails the deploy at wait-api-ready, with the reason', async () => {
+  const reports: ReportInput[] = [];
+  const taskQueue = uniqueTaskQueue('deploy-api-not-ready');
+  const fakes = createFakeActivities(() => undefined);
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities(() => undefined, {
+      async waitForApiReady() {
+        throw ApplicationFailure.nonRetryable('The API of lab "wf-test" at http://127.0.0.1:40100 was not ready within 120 s (last answer: HTTP 503).', 'ApiNotReady');
+      },
+      async writeReport(spec, input) {
+        reports.push(input);
+        return fakes.writeReport(spec, input);
+      },
+    }),
+  );
+  const err = await runDeploy(worker, taskQueue, `deploy-api-not-ready-${taskQueue}`).catch((e: unknown) => e);
+  expect((rootCause(err) as ApplicationFailure).type).toBe('ApiNotReady');
+  expect(reports.map((r) => r.status)).toEqual(['FAIL']);
+  expect(reports[0]?.steps?.find((s) => s.name === 'wait-api-ready')).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 503') });
 });
 
 test('retries a transient activity failure and completes', async () => {

@@ -80,6 +80,10 @@ describeIfCitus('HA drill and lab tests on a real local Citus lab', () => {
     expect(byClass['read-failed-node']?.downtimeMs).toBeGreaterThan(0);
     expect(byClass['multi-shard']?.downtimeMs).toBeGreaterThan(0);
     expect(byClass['read-healthy-node']?.availabilityPct).toBeGreaterThan(90);
+    // What an application sees through the lab's API (deploy started it): the same two patients, by HTTP.
+    expect(byClass['api-read-failed-node']?.downtimeMs).toBeGreaterThan(0);
+    expect(byClass['api-read-healthy-node']?.availabilityPct).toBeGreaterThan(90);
+    expect(Object.keys(byClass['api-read-failed-node']?.errors ?? {}).every((e) => e.startsWith('API: '))).toBe(true);
     expect(m.detectMs).toBeLessThan(1_000);
     // The target is 2 s; the bound here leaves room for a loaded test machine.
     expect(m.firstDistributedQueryMs).toBeLessThan(10_000);

@@ -100,7 +100,9 @@ test('runs the drill, computes the numbers from the probes, reports and tags the
     ['report', 'done'],
   ]);
   // The probes start before the fault and end after the recovery; everything else is in order.
-  expect(calls.filter((c) => c !== 'runProbes')).toEqual([
+  // New drills probe through the API too (API_DRILL_PATCH).
+  expect(calls.filter((c) => c.startsWith('runProbes'))).toEqual(['runProbes(api)']);
+  expect(calls.filter((c) => !c.startsWith('runProbes'))).toEqual([
     'checkDrillReady(worker-0)',
     'startNodes',
     'takeDrillBaseline(worker-0)',
@@ -110,10 +112,13 @@ test('runs the drill, computes the numbers from the probes, reports and tags the
     'checkAfterDrill',
     'writeReport(ha-drill:PASS)',
   ]);
-  expect(calls.indexOf('runProbes')).toBeLessThan(calls.indexOf('injectNodeFault(worker-0)'));
+  expect(calls.indexOf('runProbes(api)')).toBeLessThan(calls.indexOf('injectNodeFault(worker-0)'));
 
-  expect(result.metrics).toMatchObject({ detectMs: 20, nodeAcceptingMs: 250, firstDistributedQueryMs: 320, recoveryMs: 320 });
+  expect(result.metrics).toMatchObject({ detectMs: 20, nodeAcceptingMs: 250, firstDistributedQueryMs: 320, recoveryMs: 340 });
   expect(result.metrics.classes.find((c) => c.cls === 'multi-shard')).toMatchObject({ downtimeMs: 300, availabilityPct: 92.5 });
+  // What an application sees: the failed node's patient through the API is down, the healthy one never.
+  expect(result.metrics.classes.find((c) => c.cls === 'api-read-failed-node')).toMatchObject({ firstFailureMs: 20, recoveredAfterMs: 340 });
+  expect(result.metrics.classes.find((c) => c.cls === 'api-read-healthy-node')).toMatchObject({ downtimeMs: 0, availabilityPct: 100 });
   expect(result.after?.writes).toEqual({ committed: 37, present: 37, lost: 0, lostSample: [], unacknowledgedPresent: 0 });
   expect(result.drillId).toMatch(new RegExp(`^${options.workflowId}:`));
 

@@ -86,3 +86,32 @@ test('VerifyLab returns a FAIL report as a result, not an error, and still write
   expect(result.checks[0]?.message).toBe('worker-1 holds 0 shards');
   expect(written).toEqual(['verify:FAIL']);
 });
+
+test('VerifyLab adds the API checks: one failing API check makes the verification FAIL', async () => {
+  const calls: string[] = [];
+  const taskQueue = uniqueTaskQueue('verify-api-fail');
+  const fakes = createFakeActivities(() => undefined);
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a), {
+      async runApiChecks(spec) {
+        calls.push('runApiChecks');
+        const [metadata, read] = await fakes.runApiChecks(spec);
+        return [metadata!, read!, { name: 'api search routed to one shard', status: 'FAIL', message: 'GET /Observation?patient=1 answered HTTP 503', durationMs: 3 }];
+      },
+    }),
+  );
+  const result = await worker.runUntil(
+    t.client.workflow.execute(verifyLab, { taskQueue, workflowId: taskQueue, args: [{ spec: testSpec() }] }),
+  );
+  expect(result.status).toBe('FAIL');
+  expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+    ['extension', 'PASS'],
+    ['api metadata', 'PASS'],
+    ['api read patient', 'PASS'],
+    ['api search routed to one shard', 'FAIL'],
+  ]);
+  expect(result.steps.map((s) => s.name)).toEqual(['checks', 'api-checks', 'report']);
+  expect(calls).toEqual(['runVerification', 'runApiChecks', 'writeReport(verify:FAIL)']);
+});

@@ -4,9 +4,20 @@
  * it disturbs are measured on one time line.
  */
 
-/** What each probe asks of the cluster, every `cadenceMs`, through the coordinator. */
-export const PROBE_CLASSES = ['read-failed-node', 'read-healthy-node', 'multi-shard', 'write'] as const;
+/**
+ * What each probe asks of the cluster, every `cadenceMs`: SQL through the coordinator, and (drills
+ * with `api`) the same two patient reads through the lab's FHIR API, i.e. what an application sees.
+ */
+export const PROBE_CLASSES = [
+  'read-failed-node',
+  'read-healthy-node',
+  'multi-shard',
+  'write',
+  'api-read-failed-node',
+  'api-read-healthy-node',
+] as const;
 export type ProbeClass = (typeof PROBE_CLASSES)[number];
+export const API_PROBE_CLASSES: readonly ProbeClass[] = ['api-read-failed-node', 'api-read-healthy-node'];
 
 export interface DrillPlan {
   /** Unique per drill (the workflow run id): the drill's rows in ha_drill_writes carry it. */
@@ -73,6 +84,8 @@ export interface ProbeRunOptions {
   readonly maxDurationMs: number;
   readonly connectTimeoutMs?: number;
   readonly statementTimeoutMs?: number;
+  /** Also probe through the lab's FHIR API (`GET /Patient/{id}` of the same two patients). */
+  readonly api?: boolean;
 }
 
 /** Consecutive probes of one class with the same outcome. */

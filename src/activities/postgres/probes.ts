@@ -10,7 +10,10 @@ import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, errorMessage } from './connect.js';
 import { drillWritesTable } from './drillBaseline.js';
-import { PROBE_CLASSES, type DrillPlan, type ProbeClass, type ProbeRunOptions, type ProbeRunSummary } from './drillTypes.js';
+import { openUnlessUnsupported } from '../api/endpoint.js';
+import { fhirPatientId } from '../api/fhirIds.js';
+import { describeFetchError, fhirGet, outcomeText } from '../api/http.js';
+import { API_PROBE_CLASSES, PROBE_CLASSES, type DrillPlan, type ProbeClass, type ProbeRunOptions, type ProbeRunSummary } from './drillTypes.js';
 import { ProbeRecorder } from './probeSummary.js';
 
 const PROBE_APPLICATION_NAME = 'citus-lab-drill';
@@ -44,17 +47,38 @@ class ProbeSession {
 
 type Probe = (session: ProbeSession) => Promise<void>;
 
-/** The classes a plan can probe: no read of a node's shards when it holds none, no writes without keys. */
-export function probedClasses(plan: DrillPlan): ProbeClass[] {
+/**
+ * The classes a plan can probe: no read of a node's shards when it holds none, no writes without keys,
+ * API reads only when asked for.
+ */
+export function probedClasses(plan: DrillPlan, api = false): ProbeClass[] {
   return PROBE_CLASSES.filter((cls) => {
-    if (cls === 'read-failed-node') return plan.failedNodeKey !== undefined;
-    if (cls === 'read-healthy-node') return plan.healthyNodeKey !== undefined;
+    if (API_PROBE_CLASSES.includes(cls) && !api) return false;
+    if (cls === 'read-failed-node' || cls === 'api-read-failed-node') return plan.failedNodeKey !== undefined;
+    if (cls === 'read-healthy-node' || cls === 'api-read-healthy-node') return plan.healthyNodeKey !== undefined;
     if (cls === 'write') return plan.writeKeys.length > 0;
     return true;
   });
 }
 
-function probesFor(plan: DrillPlan, recorder: ProbeRecorder): Map<ProbeClass, Probe> {
+/** A patient read through the API: 200 with that Patient, within the probe's time bound. */
+function apiRead(apiUrl: string, key: number, where: string, plan: DrillPlan, timeoutMs: number): Probe {
+  const id = fhirPatientId(key);
+  return async () => {
+    let res;
+    try {
+      res = await fhirGet(`${apiUrl}/Patient/${encodeURIComponent(id)}`, timeoutMs);
+    } catch (err) {
+      throw new Error(`API: ${describeFetchError(err)}`);
+    }
+    const said = outcomeText(res.body);
+    if (res.status === 404 && !plan.keysExist) return; // nothing loaded: an answer is all a probe can ask for
+    if (res.status !== 200) throw new Error(`API: HTTP ${res.status}${said ? ` ${said}` : ''} for Patient/${id} (${where})`);
+    if ((res.body as { id?: string } | undefined)?.id !== id) throw new Error(`API: Patient/${id} (${where}) came back as another resource`);
+  };
+}
+
+function probesFor(plan: DrillPlan, recorder: ProbeRecorder, api?: { url: string; timeoutMs: number }): Map<ProbeClass, Probe> {
   const probes = new Map<ProbeClass, Probe>();
   const readKey = (key: number, where: string): Probe => async (session) => {
     const { rowCount } = await session.run((c) => c.query('SELECT documento_id, nombre FROM pacientes WHERE documento_id = $1', [key]));
@@ -77,6 +101,12 @@ function probesFor(plan: DrillPlan, recorder: ProbeRecorder): Map<ProbeClass, Pr
       // Only an acknowledged commit counts: this is the promise the drill checks afterwards.
       recorder.writeCommitted(seq);
     });
+  }
+  if (api && plan.failedNodeKey !== undefined) {
+    probes.set('api-read-failed-node', apiRead(api.url, plan.failedNodeKey, `shard on ${plan.node}`, plan, api.timeoutMs));
+  }
+  if (api && plan.healthyNodeKey !== undefined) {
+    probes.set('api-read-healthy-node', apiRead(api.url, plan.healthyNodeKey, 'shard on a healthy node', plan, api.timeoutMs));
   }
   return probes;
 }
@@ -113,10 +143,11 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
     return client;
   };
 
+  const apiEndpoint = options.api ? await openUnlessUnsupported(env) : undefined;
   const signal = cancellationSignalIfActivity();
   const startedAt = Date.now();
-  const recorder = new ProbeRecorder(startedAt, probedClasses(plan));
-  const probes = probesFor(plan, recorder);
+  const recorder = new ProbeRecorder(startedAt, probedClasses(plan, apiEndpoint !== undefined));
+  const probes = probesFor(plan, recorder, apiEndpoint && { url: apiEndpoint.url, timeoutMs: statementTimeoutMs + 500 });
   let stopped = false;
 
   const loop = async (cls: ProbeClass, probe: Probe, phase: number) => {
@@ -165,6 +196,7 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
   } finally {
     stopped = true;
     await Promise.all(loops);
+    await apiEndpoint?.close();
   }
   if (signal?.aborted) throw signal.reason;
   return {

@@ -5,13 +5,14 @@
 import { isLabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { LabStatus } from '../results.js';
+import { fhirGet } from '../api/http.js';
 import { coordinatorOf, errorMessage, withNodeClient } from './connect.js';
 
 const STATUS_CONNECT_TIMEOUT_MS = 3_000;
 
 export async function collectStatus(env: LabEnvironment): Promise<LabStatus> {
   const nodes = await env.status();
-  const base = { cluster: env.spec.cluster, env: env.spec.env, nodes };
+  const base = { cluster: env.spec.cluster, env: env.spec.env, nodes, api: await apiStatus(env) };
   let connected = false;
   try {
     const citusWorkers = await withNodeClient(
@@ -41,4 +42,27 @@ export async function collectStatus(env: LabEnvironment): Promise<LabStatus> {
     const message = answered ? `coordinator answers but Citus metadata is unavailable: ${errorMessage(err)}` : errorMessage(err);
     return { ...base, citusWorkers: [], coordinatorReachable: answered, message };
   }
+}
+
+/** Where the API is, whether its process runs, and whether `/ready` answers 200 right now. */
+async function apiStatus(env: LabEnvironment): Promise<NonNullable<LabStatus['api']>> {
+  let state;
+  try {
+    state = await env.apiState();
+  } catch (err) {
+    return { url: 'unknown', running: false, ready: false, detail: errorMessage(err) };
+  }
+  if (!state.running) return { ...state, ready: false };
+  let ready = false;
+  try {
+    const endpoint = await env.openApiEndpoint();
+    try {
+      ready = (await fhirGet(`${endpoint.url}/ready`, STATUS_CONNECT_TIMEOUT_MS)).status === 200;
+    } finally {
+      await endpoint.close();
+    }
+  } catch {
+    ready = false;
+  }
+  return { ...state, ready };
 }

@@ -5,10 +5,13 @@
  */
 import fs from 'node:fs';
 import { parse } from 'yaml';
-import type { LabSpec } from '../../config/labSpec.js';
+import { apiPortOf, type LabSpec } from '../../config/labSpec.js';
 import { LabError, isLabError } from '../../errors.js';
 import {
   nodeNames,
+  type ApiEndpoint,
+  type ApiStartResult,
+  type ApiState,
   type Credentials,
   type LabEnvironment,
   type LabNode,
@@ -26,6 +29,8 @@ import { readComposeSettings, type ComposeSettings } from './composeSettings.js'
 const LOOPBACK = '127.0.0.1';
 const POSTGRES_PORT = 5432;
 const SUPERUSER = 'postgres';
+/** The FHIR API's service (infra/compose/docker-compose.yml), published on 127.0.0.1:<api port>. */
+const API_SERVICE = 'api';
 
 export class ComposeEnvironment implements LabEnvironment {
   readonly kind = 'compose' as const;
@@ -107,6 +112,28 @@ export class ComposeEnvironment implements LabEnvironment {
     });
   }
 
+  /** `up --detach --wait api`: builds the image the first time; the compose restart policy keeps it up. */
+  async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
+    readComposePassword(this.settings.envFile);
+    const before = (await this.compose.ps()).find((c) => c.service === API_SERVICE);
+    await this.compose.up([API_SERVICE], progress);
+    return { url: this.apiUrl(), started: !isRunning(before), detail: `compose service ${API_SERVICE}` };
+  }
+
+  async openApiEndpoint(): Promise<ApiEndpoint> {
+    return { url: this.apiUrl(), close: async () => {} };
+  }
+
+  async apiState(): Promise<ApiState> {
+    const c = (await this.compose.ps()).find((x) => x.service === API_SERVICE);
+    if (!c) return { url: this.apiUrl(), running: false, detail: 'no container (deploy starts it)' };
+    return { url: this.apiUrl(), running: c.state === 'running', detail: `${c.state}${c.health ? ` (${c.health})` : ''}` };
+  }
+
+  private apiUrl(): string {
+    return `http://${LOOPBACK}:${apiPortOf(this.spec)}`;
+  }
+
   /** `docker compose kill` (SIGKILL). The container stays down until the next start (deploy, or the drill's recovery). */
   async injectFault(nodeName: string): Promise<void> {
     const names = nodeNames(this.spec);
@@ -137,6 +164,7 @@ export class ComposeEnvironment implements LabEnvironment {
   private variables(): Record<string, string> {
     const vars: Record<string, string> = {
       CITUS_LAB_COORDINATOR_PORT: String(this.spec.basePort),
+      CITUS_LAB_API_PORT: String(apiPortOf(this.spec)),
       CITUS_LAB_DATABASE: this.spec.database,
     };
     for (let i = 0; i < this.spec.workers; i++) vars[`CITUS_LAB_WORKER_${i}_PORT`] = String(this.spec.basePort + 1 + i);

@@ -7,6 +7,7 @@ import type { LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import {
   nodeNames,
+  type ApiEndpoint,
   type Credentials,
   type LabNode,
   type NodeState,
@@ -16,6 +17,7 @@ import {
   type StartResult,
 } from '../labEnvironment.js';
 import { applyManifests } from './applyManifests.js';
+import { deleteKubeApi, kubeApiState, openKubeApiEndpoint, startKubeApi, withApiImage } from './kubeApi.js';
 import { ensureCredentialsSecret, readCredentials } from './credentialsSecret.js';
 import { connectKube, type KubeClients, type KubeTarget } from './kubeClient.js';
 import { isNotFound, kubeCall } from './kubeErrors.js';
@@ -29,7 +31,7 @@ import {
   kubeLabNodes,
   podOf,
 } from './labObjects.js';
-import { loadLabManifests, withReplicas, type LabManifests } from './labManifests.js';
+import { API_APP, loadLabManifests, withReplicas, type LabManifests } from './labManifests.js';
 import { watchLabUntil } from './namespaceWatch.js';
 import { describePod, isPodReady, waitForLabPodsReady, type ExpectedSet } from './podReadiness.js';
 import { openPortForward } from './portForwardTunnel.js';
@@ -153,6 +155,25 @@ export class KubeLab {
     return openPortForward(kube, { namespace: this.namespace, pod: podName, port: POSTGRES_PORT });
   }
 
+  /** Where pods in the cluster reach the API (ClusterIP only: it has no authentication yet). */
+  apiUrl(): string {
+    return `http://${API_APP}.${this.namespace}.svc.cluster.local:8080`;
+  }
+
+  /** The API's Service and Deployment (running `image`), then a Ready pod of it. */
+  async startApi(image: string, progress: ProgressReporter = () => {}): Promise<{ started: boolean }> {
+    return startKubeApi(this.kube(), this.namespace, withApiImage(this.manifests().api, image), this.options.podReadyTimeoutSeconds, progress);
+  }
+
+  openApiEndpoint(): Promise<ApiEndpoint> {
+    return openKubeApiEndpoint(this.kube(), this.namespace);
+  }
+
+  async apiState(): Promise<{ running: boolean; detail: string }> {
+    if (!(await this.namespaceExists(this.kube()))) return { running: false, detail: `namespace ${this.namespace} does not exist` };
+    return kubeApiState(this.kube(), this.namespace);
+  }
+
   /** Deletes the node's pod at once (no grace period) and waits until that pod is gone; its StatefulSet makes a new one. */
   async deletePod(nodeName: string): Promise<void> {
     const kube = this.kube();
@@ -190,6 +211,8 @@ export class KubeLab {
     const ignoreMissing = (err: unknown) => {
       if (!isNotFound(err)) throw err;
     };
+    progress(`delete Deployment ${API_APP}`);
+    await deleteKubeApi(kube, ns);
     for (const name of [COORDINATOR_SET, WORKER_SET]) {
       progress(`delete StatefulSet ${name}`);
       await kubeCall(kube.server, `delete StatefulSet ${name}`, () =>

@@ -6,13 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KubernetesObject, V1Container, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Container, V1Deployment, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { LabError } from '../../errors.js';
 import { CLUSTER_LABEL, COORDINATOR_SET, POSTGRES_CONTAINER, WORKER_SET } from './labObjects.js';
 
 export const K8S_MANIFEST_DIR = fileURLToPath(new URL('../../../infra/k8s/', import.meta.url));
 const EXTERNAL_SERVICE = `${COORDINATOR_SET}-external`;
+/** The FHIR API's Deployment and Service (infra/k8s/30-api.yaml) carry this name label. */
+export const API_APP = 'citus-lab-api';
+const API_CONTAINER = 'api';
+const NAME_LABEL = 'app.kubernetes.io/name';
 
 export interface LabManifestOptions {
   readonly namespace: string;
@@ -35,6 +39,8 @@ export interface LabManifests {
   readonly base: Manifest[];
   /** Coordinator first, then workers. */
   readonly statefulSets: Array<Manifest<V1StatefulSet>>;
+  /** The FHIR API: its Service, then its Deployment; applied by startApi, not with the nodes. */
+  readonly api: Manifest[];
 }
 
 export function loadLabManifests(options: LabManifestOptions, dir = K8S_MANIFEST_DIR): LabManifests {
@@ -49,7 +55,10 @@ export function loadLabManifests(options: LabManifestOptions, dir = K8S_MANIFEST
   if (!all.some((m) => m.kind === 'Service' && m.metadata.name === EXTERNAL_SERVICE)) {
     throw damaged(dir, `no Service ${EXTERNAL_SERVICE}`);
   }
-  return { base: [...namespace, ...all.filter((m) => m.kind !== 'Namespace' && m.kind !== 'StatefulSet')], statefulSets };
+  const isApi = (m: Manifest) => m.metadata.labels?.[NAME_LABEL] === API_APP;
+  const api = [...all.filter((m) => isApi(m) && m.kind === 'Service'), ...all.filter((m) => isApi(m) && m.kind === 'Deployment')];
+  if (api.length !== 2) throw damaged(dir, `${api.length} API objects instead of its Service and Deployment`);
+  return { base: [...namespace, ...all.filter((m) => !isApi(m) && m.kind !== 'Namespace' && m.kind !== 'StatefulSet')], statefulSets, api };
 }
 
 /** The same StatefulSet with another replica count (0 stops a node set and keeps its volumes). */
@@ -105,6 +114,7 @@ function fitted(manifest: Manifest, options: LabManifestOptions): Manifest {
   }
   m.metadata.namespace = options.namespace;
   if (m.kind === 'StatefulSet') fitStatefulSet(m as Manifest<V1StatefulSet>, options);
+  if (m.kind === 'Deployment' && m.metadata.name === API_APP) fitApi(m as Manifest<V1Deployment>, options);
   if (m.kind === 'Service' && m.metadata.name === EXTERNAL_SERVICE) {
     for (const port of (m as Manifest<V1Service>).spec?.ports ?? []) port.nodePort = options.nodePort;
   }
@@ -117,6 +127,14 @@ function fitStatefulSet(sts: Manifest<V1StatefulSet>, options: LabManifestOption
   if (!spec || !container) throw damaged(K8S_MANIFEST_DIR, `StatefulSet ${sts.metadata.name} has no container "${POSTGRES_CONTAINER}"`);
   if (sts.metadata.name === WORKER_SET) spec.replicas = options.workers;
   container.image = options.image;
+  setEnv(container, 'CITUS_LAB_DATABASE', options.database);
+}
+
+/** The API serves the lab's database on the coordinator's stable DNS name in this namespace. */
+function fitApi(deployment: Manifest<V1Deployment>, options: LabManifestOptions): void {
+  const container = deployment.spec?.template.spec?.containers.find((c) => c.name === API_CONTAINER);
+  if (!container) throw damaged(K8S_MANIFEST_DIR, `Deployment ${API_APP} has no container "${API_CONTAINER}"`);
+  setEnv(container, 'CITUS_LAB_API_PG_HOST', `${COORDINATOR_SET}-0.${COORDINATOR_SET}.${options.namespace}.svc.cluster.local`);
   setEnv(container, 'CITUS_LAB_DATABASE', options.database);
 }
 

@@ -9,6 +9,9 @@ import type { LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import {
   nodeNames,
+  type ApiEndpoint,
+  type ApiStartResult,
+  type ApiState,
   type Credentials,
   type LabEnvironment,
   type LabNode,
@@ -17,6 +20,7 @@ import {
   type ProvisionResult,
   type StartResult,
 } from '../labEnvironment.js';
+import { apiFiles, apiLaunchFor, apiUrl, ensureApiProcess, readApiLaunch, runningApi, stopApiProcess, wantApi } from './apiProcess.js';
 import { assertDataDirUsable, assertPortFree, assertSamePorts } from './labChecks.js';
 import { labLayout, type LabLayout } from './labLayout.js';
 import { writeNodeConfig } from './nodeConfig.js';
@@ -180,6 +184,39 @@ export class LocalEnvironment implements LabEnvironment {
     return true;
   }
 
+  /**
+   * Starts the lab's API process (`citus-lab api serve`) unless it runs, and records that the lab wants
+   * it: the supervisor restarts it whenever it dies, as it does the nodes, until teardown.
+   */
+  async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
+    const launch = apiLaunchFor(this.spec);
+    fs.mkdirSync(this.layout.logsDir, { recursive: true });
+    wantApi(this.layout, launch);
+    if (this.supervise) {
+      await ensureSupervisor(this.layout, { spec: this.spec, preloadCitus: this.preloadCitus, pgBinDir: this.pgBinDir });
+    }
+    progress(`start api on ${apiUrl(launch)}`);
+    const { pid, started } = await this.restartApi();
+    return { url: apiUrl(launch), started, detail: `pid ${pid}, log ${apiFiles(this.layout).logFile}` };
+  }
+
+  /** Starts the API as recorded by the last startApi (the supervisor's restart); false when it ran. */
+  async restartApi(): Promise<{ pid: number; started: boolean }> {
+    const launch = readApiLaunch(this.layout) ?? apiLaunchFor(this.spec);
+    return ensureApiProcess(this.layout, launch);
+  }
+
+  async openApiEndpoint(): Promise<ApiEndpoint> {
+    return { url: apiUrl(readApiLaunch(this.layout) ?? apiLaunchFor(this.spec)), close: async () => {} };
+  }
+
+  async apiState(): Promise<ApiState> {
+    const launch = readApiLaunch(this.layout) ?? apiLaunchFor(this.spec);
+    const running = runningApi(this.layout, this.spec);
+    if (running) return { url: apiUrl(launch), running: true, pid: running.pid, detail: 'running' };
+    return { url: apiUrl(launch), running: false, detail: readApiLaunch(this.layout) ? 'stopped' : 'not started (deploy starts it)' };
+  }
+
   /** Stops every node on disk, including workers a smaller spec no longer lists; the supervisor first, so it restarts none. */
   async stopNodes(): Promise<void> {
     await stopSupervisor(this.layout);
@@ -230,6 +267,9 @@ export class LocalEnvironment implements LabEnvironment {
   }
 
   async teardown(options: { removeData: boolean }): Promise<void> {
+    // The supervisor first (stopNodes does so too), so it restarts neither the API nor a node behind our back.
+    await stopSupervisor(this.layout);
+    await stopApiProcess(this.layout, this.spec, { forget: true });
     await this.stopNodes();
     if (options.removeData) fs.rmSync(this.layout.clusterDir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 /**
  * The local environment's restart policy: one small detached Node process per lab (supervisorMain.ts)
- * that restarts any node whose postmaster died, the way a StatefulSet or a compose restart policy
- * would. This module starts, finds and stops it; `<lab>/supervisor.pid` names it and
+ * that restarts any node whose postmaster died, and the lab's API process once deploy started it, the
+ * way a StatefulSet or a compose restart policy would. This module starts, finds and stops it; `<lab>/supervisor.pid` names it and
  * `<lab>/logs/supervisor.log` records every restart.
  */
 import { spawn } from 'node:child_process';

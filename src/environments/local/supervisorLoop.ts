@@ -11,6 +11,8 @@ export interface SupervisedNodes {
   isRunning(name: string): boolean;
   /** Starts a dead node and resolves once it accepts connections. */
   restart(name: string): Promise<void>;
+  /** What died, for the log ("postmaster" unless said otherwise). */
+  processName?(name: string): string;
 }
 
 export interface LoopOptions {
@@ -35,7 +37,7 @@ export async function superviseNodes(nodes: SupervisedNodes, options: LoopOption
 
   const restart = (name: string) => {
     const startedAt = Date.now();
-    options.log(`${name}: postmaster is not running; restarting`);
+    options.log(`${name}: ${nodes.processName?.(name) ?? 'postmaster'} is not running; restarting`);
     const work = nodes
       .restart(name)
       .then(() => {

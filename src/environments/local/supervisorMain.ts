@@ -10,11 +10,13 @@ import path from 'node:path';
 import { labSpecSchema } from '../../config/labSpec.js';
 import { nodeNames } from '../labEnvironment.js';
 import { LocalEnvironment } from './localEnvironment.js';
+import { apiFiles, runningApi } from './apiProcess.js';
 import { runningPostmaster } from './postmaster.js';
 import { supervisorFiles, type SupervisorLaunch } from './supervisor.js';
 import { superviseNodes } from './supervisorLoop.js';
 
 const POLL_MS = 50;
+const API = 'api';
 
 function parseLaunch(encoded: string | undefined): SupervisorLaunch {
   const raw = JSON.parse(Buffer.from(encoded ?? '', 'base64').toString('utf8')) as Partial<SupervisorLaunch>;
@@ -53,16 +55,20 @@ async function main(): Promise<void> {
   // The parent writes supervisor.pid right after spawning us; give it a moment before judging.
   for (let waited = 0; !stillMine() && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
 
-  const names = nodeNames(launch.spec);
+  // The API is watched like a node once a deploy asked for it (api.json exists).
+  const names = [...nodeNames(launch.spec), API];
   log(`watching ${names.join(', ')} of lab ${launch.spec.cluster} every ${POLL_MS} ms`);
   await superviseNodes(
     {
       names,
-      isProvisioned: (name) => fs.existsSync(path.join(layout.nodeDir(name), 'PG_VERSION')),
-      isRunning: (name) => runningPostmaster(layout.nodeDir(name)) !== undefined,
+      isProvisioned: (name) =>
+        name === API ? fs.existsSync(apiFiles(layout).launchFile) : fs.existsSync(path.join(layout.nodeDir(name), 'PG_VERSION')),
+      isRunning: (name) => (name === API ? runningApi(layout, launch.spec) !== undefined : runningPostmaster(layout.nodeDir(name)) !== undefined),
       restart: async (name) => {
-        await env.restartNode(name);
+        if (name === API) await env.restartApi();
+        else await env.restartNode(name);
       },
+      processName: (name) => (name === API ? 'API process' : 'postmaster'),
     },
     { pollMs: POLL_MS, stillMine, log, stopRequested },
   );

@@ -46,13 +46,45 @@ function sameImage(listed: string, image: string): boolean {
   return normal(listed) === normal(image);
 }
 
-export async function ensureImageInMinikube(minikube: MinikubeCli, image: string, progress?: ProgressReporter): Promise<'present' | 'loaded'> {
+export const API_IMAGE_DIR = path.join(REPO_ROOT, 'infra', 'api');
+export const API_IMAGE_REPOSITORY = 'citus-lab/api';
+
+/** The API image bakes in the TypeScript sources and the lockfile: its tag hashes all of them. */
+function apiImageInputs(): string[] {
+  const walk = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return [
+    path.join(API_IMAGE_DIR, 'Dockerfile'),
+    ...['package.json', 'package-lock.json', 'tsconfig.json'].map((f) => path.join(REPO_ROOT, f)),
+    ...walk(path.join(REPO_ROOT, 'sql')),
+    ...walk(path.join(REPO_ROOT, 'src')),
+  ];
+}
+
+export function apiImageTag(): string {
+  const hash = createHash('sha256');
+  for (const file of apiImageInputs()) {
+    hash.update(path.relative(REPO_ROOT, file));
+    hash.update(fs.readFileSync(file));
+  }
+  return `${API_IMAGE_REPOSITORY}:${hash.digest('hex').slice(0, 12)}`;
+}
+
+export async function ensureImageInMinikube(
+  minikube: MinikubeCli,
+  image: string,
+  progress?: ProgressReporter,
+  dockerfile = path.join(IMAGE_DIR, 'Dockerfile'),
+): Promise<'present' | 'loaded'> {
   if ((await minikube.imageList()).some((listed) => sameImage(listed, image))) return 'present';
   progress?.(`docker build ${image}`);
   await runToolChecked(
     {
       tool: 'docker',
-      args: ['build', '--tag', image, '--file', path.join(IMAGE_DIR, 'Dockerfile'), REPO_ROOT],
+      args: ['build', '--tag', image, '--file', dockerfile, REPO_ROOT],
       installHint: DOCKER_INSTALL_HINT,
       timeoutMs: BUILD_TIMEOUT_MS,
       progress,
@@ -77,7 +109,7 @@ function buildFailure(result: ToolResult, command: string): LabError {
     `${command} failed (exit ${result.exitCode}): ${tail}\n` +
       (/Cannot connect to the Docker daemon/i.test(tail)
         ? 'Start Docker, then deploy again.'
-        : 'Fix infra/postgres-citus/ (or the Docker set-up), then deploy again.'),
+        : `Fix ${command.includes('infra/api/') ? 'infra/api/' : 'infra/postgres-citus/'} (or the Docker set-up), then deploy again.`),
     { nonRetryable: !TRANSIENT_BUILD.test(tail), details: { command, exitCode: result.exitCode } },
   );
 }

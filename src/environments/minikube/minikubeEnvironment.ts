@@ -3,9 +3,13 @@
  * into it, and the nodes are pods of two StatefulSets in one namespace (see ../kubernetes/kubeLab.ts).
  * SQL reaches the pods through port-forwards; Citus metadata holds the pods' stable DNS names.
  */
+import path from 'node:path';
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError, isLabError } from '../../errors.js';
 import type {
+  ApiEndpoint,
+  ApiStartResult,
+  ApiState,
   Credentials,
   LabEnvironment,
   LabNode,
@@ -17,7 +21,7 @@ import type {
 } from '../labEnvironment.js';
 import { KubeLab } from '../kubernetes/kubeLab.js';
 import { readKubeSettings, type KubeSettings } from '../kubernetes/kubeSettings.js';
-import { dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
+import { API_IMAGE_DIR, apiImageTag, dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
 import { MinikubeCli } from './minikubeCli.js';
 import { readMinikubeSettings, type MinikubeSettings } from './minikubeSettings.js';
 
@@ -99,6 +103,27 @@ export class MinikubeEnvironment implements LabEnvironment {
       return this.lab.nodes().map((n) => ({ name: n.name, running: false, detail }));
     }
     return this.lab.status();
+  }
+
+  /**
+   * The API image (infra/api/Dockerfile, tagged with a hash of the sources it bakes in) built and
+   * loaded unless minikube has it (CITUS_LAB_API_IMAGE names one to use instead), then its Deployment
+   * and Service (infra/k8s/30-api.yaml) until a pod is Ready.
+   */
+  async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
+    const image = this.minikubeSettings.apiImage ?? apiImageTag();
+    if (!this.minikubeSettings.apiImage) await ensureImageInMinikube(this.minikube, image, progress, path.join(API_IMAGE_DIR, 'Dockerfile'));
+    const { started } = await this.lab.startApi(image, progress);
+    return { url: this.lab.apiUrl(), started, detail: `Deployment citus-lab-api (${image})` };
+  }
+
+  openApiEndpoint(): Promise<ApiEndpoint> {
+    return this.lab.openApiEndpoint();
+  }
+
+  async apiState(): Promise<ApiState> {
+    if ((await this.minikube.status()).state !== 'running') return { url: this.lab.apiUrl(), running: false, detail: 'minikube is not running' };
+    return { url: this.lab.apiUrl(), ...(await this.lab.apiState()) };
   }
 
   /** Deletes the node's pod with no grace period, as a crash would; its StatefulSet creates a new one. */

@@ -10,6 +10,8 @@ export interface MinikubeSettings {
   readonly driver?: string;
   /** An image to run instead of building infra/postgres-citus (then nothing is built or loaded). */
   readonly image?: string;
+  /** An API image to run instead of building infra/api (then nothing is built or loaded for it). */
+  readonly apiImage?: string;
   /** `cleanup --volumes` also runs `minikube delete` on the profile. */
   readonly deleteProfileOnCleanup: boolean;
 }
@@ -28,6 +30,7 @@ const schema = z.object({
     .default('4g'),
   CITUS_LAB_MINIKUBE_DRIVER: z.string().regex(/^[a-z0-9-]+$/, 'a driver name such as docker, kvm2, podman').optional(),
   CITUS_LAB_IMAGE: z.string().regex(/^[\w./:@-]+$/, 'an image reference such as citusdata/citus:12.1').optional(),
+  CITUS_LAB_API_IMAGE: z.string().regex(/^[\w./:@-]+$/, 'an image reference such as citus-lab/api:local').optional(),
   CITUS_LAB_MINIKUBE_DELETE_PROFILE: flag.default(false),
 });
 
@@ -39,6 +42,7 @@ export function readMinikubeSettings(env: NodeJS.ProcessEnv = process.env): Mini
     memory: s.CITUS_LAB_MINIKUBE_MEMORY,
     driver: s.CITUS_LAB_MINIKUBE_DRIVER,
     image: s.CITUS_LAB_IMAGE,
+    apiImage: s.CITUS_LAB_API_IMAGE,
     deleteProfileOnCleanup: s.CITUS_LAB_MINIKUBE_DELETE_PROFILE,
   };
 }

@@ -16,6 +16,8 @@ const NODES = ['coordinator', 'worker-0', 'worker-1'];
 
 interface Service {
   image?: string;
+  build?: { context?: string; dockerfile?: string };
+  depends_on?: Record<string, { condition?: string }>;
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
@@ -26,8 +28,8 @@ interface Service {
 
 const doc = parse(fs.readFileSync(FILE, 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 
-test('defines exactly the lab nodes, from citusdata/citus:12.1, with logical WAL, health check and restart policy', () => {
-  expect(Object.keys(doc.services)).toEqual(NODES);
+test('defines exactly the lab nodes and its API, the nodes from citusdata/citus:12.1, with logical WAL, health check and restart policy', () => {
+  expect(Object.keys(doc.services)).toEqual([...NODES, 'api']);
   for (const name of NODES) {
     const s = doc.services[name] as Service;
     expect({ name, image: s.image, restart: s.restart }).toEqual({ name, image: 'citusdata/citus:12.1', restart: 'unless-stopped' });
@@ -42,6 +44,21 @@ test('publishes each node on loopback only, on the port variable the tool sets f
   for (const name of NODES) {
     expect(doc.services[name]?.ports).toEqual([expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:\\$\\{${variable(name)}:-\\d+\\}:5432$`))]);
   }
+});
+
+test('the API is built from infra/api/Dockerfile, serves the coordinator, on loopback, ready-checked and restarted', () => {
+  const api = doc.services.api as Service;
+  const dockerfile = path.resolve(COMPOSE_DIR, api.build?.context ?? '', api.build?.dockerfile ?? '');
+  expect(dockerfile).toBe(path.resolve(COMPOSE_DIR, '../api/Dockerfile'));
+  expect(fs.existsSync(dockerfile)).toBe(true);
+  expect(api.command?.slice(0, 2)).toEqual(['api', 'serve']);
+  expect(api.command).toEqual(expect.arrayContaining(['--pg-host=coordinator', '--api-port=8080']));
+  // The password reaches it the way it reaches the nodes: from the env file, never written here.
+  expect(api.environment?.PGPASSWORD).toMatch(/^\$\{CITUS_LAB_POSTGRES_PASSWORD:\?/);
+  expect(api.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\$\{CITUS_LAB_API_PORT:-15532\}:8080$/)]);
+  expect(api.healthcheck?.test?.join(' ')).toContain('/ready');
+  expect(api.restart).toBe('unless-stopped');
+  expect(api.depends_on?.coordinator?.condition).toBe('service_healthy');
 });
 
 test('gives every node its own named volume and mounts init files that exist', () => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { V1Container, V1Service } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1Service } from '@kubernetes/client-node';
 import { K8S_MANIFEST_DIR, loadLabManifests, withReplicas } from '../../../src/environments/kubernetes/labManifests.js';
 import { kubeLabNodes } from '../../../src/environments/kubernetes/labObjects.js';
 
@@ -85,4 +85,32 @@ test('a manifests directory that is not the lab’s is refused with the fix', ()
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the API: a ClusterIP Service and a Deployment serving the coordinator of this namespace, credentials from the Secret', () => {
+  const { base, api } = loadLabManifests(options);
+  expect(api.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(['Service/citus-lab-api', 'Deployment/citus-lab-api']);
+  expect(base.some((m) => m.metadata.name === 'citus-lab-api')).toBe(false); // applied by startApi, not with the nodes
+  for (const m of api) {
+    expect(m.metadata.namespace).toBe('lab-ns');
+    expect(m.metadata.labels?.['citus-lab/cluster']).toBe('demo');
+  }
+  const service = api[0] as V1Service;
+  // No NodePort: the API has no authentication yet.
+  expect(service.spec?.type).toBe('ClusterIP');
+  const deployment = api[1] as unknown as V1Deployment;
+  const container = deployment.spec?.template.spec?.containers[0] as V1Container;
+  expect(container.args?.slice(0, 2)).toEqual(['api', 'serve']);
+  const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef?.key]));
+  expect(env).toMatchObject({
+    CITUS_LAB_API_PG_HOST: 'citus-coordinator-0.citus-coordinator.lab-ns.svc.cluster.local',
+    CITUS_LAB_DATABASE: 'clinic',
+    PGPASSWORD: 'password',
+  });
+  expect((container.env ?? []).find((e) => e.name === 'PGPASSWORD')?.valueFrom?.secretKeyRef?.name).toBe('citus-lab-credentials');
+  expect(container.readinessProbe?.httpGet?.path).toBe('/ready');
+  expect(container.livenessProbe?.httpGet?.path).toBe('/health');
+  expect(container.resources?.requests).toBeDefined();
+  expect(deployment.spec?.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'citus-lab-api' });
+  expect(deployment.spec?.template.metadata?.labels).toMatchObject({ 'app.kubernetes.io/name': 'citus-lab-api' });
 });

@@ -82,7 +82,7 @@ describe('the local node supervisor', () => {
     await lab.env.startNodes();
     expect(runningSupervisor(lab.env.layout)?.pid).toBe(first?.pid);
     expect(supervisorsOf(lab.env.layout.clusterDir)).toEqual([first?.pid]);
-    await logMatches(lab, new RegExp(`\\[supervisor ${first?.pid}\\] watching coordinator, worker-0, worker-1 `));
+    await logMatches(lab, new RegExp(`\\[supervisor ${first?.pid}\\] watching coordinator, worker-0, worker-1, api `));
   });
 
   test('a start with another database or fewer workers keeps the supervisor', async () => {
