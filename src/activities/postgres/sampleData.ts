@@ -13,7 +13,7 @@ import type { LoadResult } from '../results.js';
 import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, withNodeClient } from './connect.js';
 import { quoteIdentifier } from './identifiers.js';
-import { SAMPLE_TABLES, expectedRowCounts, type SampleTable } from './sampleRows.js';
+import { SAMPLE_TABLES, SERVER_ASSIGNED_ID_BASE, expectedRowCounts, type SampleTable } from './sampleRows.js';
 import { missingTables } from './schema.js';
 
 /** Serialises concurrent loads (an activity retry racing an attempt that is still running). */
@@ -27,6 +27,20 @@ export async function countRows(client: Client, tables: readonly string[]): Prom
   const { rows } = await client.query<Record<string, string>>(`SELECT ${columns.join(', ')}`);
   const row = rows[0] ?? {};
   return Object.fromEntries(tables.map((t) => [t, Number(row[t] ?? 0)]));
+}
+
+/**
+ * Rows with sample-set keys only: what the FHIR API created since (keys from SERVER_ASSIGNED_ID_BASE
+ * on) must not make a re-deploy think the tables hold a foreign data set.
+ */
+export async function countSampleRows(client: Client, tables: readonly SampleTable[]): Promise<Record<string, number>> {
+  const columns = tables.map(
+    (t) =>
+      `(SELECT count(*) FROM ${quoteIdentifier(t.table, 'table')} WHERE ${quoteIdentifier(t.idColumn, 'column')} < ${SERVER_ASSIGNED_ID_BASE})::bigint AS ${quoteIdentifier(t.table)}`,
+  );
+  const { rows } = await client.query<Record<string, string>>(`SELECT ${columns.join(', ')}`);
+  const row = rows[0] ?? {};
+  return Object.fromEntries(tables.map((t) => [t.table, Number(row[t.table] ?? 0)]));
 }
 
 /** Groups generated lines into large buffers and heartbeats progress while COPY consumes them. */
@@ -92,7 +106,7 @@ export async function loadSampleData(env: LabEnvironment): Promise<LoadResult> {
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOAD_LOCK]);
-      const before = await countRows(client, tables);
+      const before = await countSampleRows(client, SAMPLE_TABLES);
       if (sameCounts(before, expected)) {
         await client.query('COMMIT');
         return { skipped: true, rows: before, seconds: round(elapsed()), rowsPerSecond: 0 };

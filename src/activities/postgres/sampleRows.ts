@@ -9,6 +9,12 @@ export const USUARIOS = 10;
 export const OBSERVATIONS_PER_PATIENT = 3;
 /** Patient n (1-based) has documento_id DOCUMENT_BASE + n: ten digits, like a national id number. */
 export const DOCUMENT_BASE = 1_000_000_000;
+/**
+ * Every key of the sample set stays below this; keys the FHIR API assigns start here (the
+ * fhir_id_seq sequence of sql/migrations/001_fhir_storage.sql), so the sample rows stay countable
+ * after the API wrote next to them.
+ */
+export const SERVER_ASSIGNED_ID_BASE = 1_000_000_000_000;
 
 const NOMBRES = [
   'Ana', 'Carlos', 'María', 'José', 'Lucía', 'Andrés', 'Sofía', 'Miguel', 'Valentina', 'Juan',
@@ -138,6 +144,8 @@ export function observationOf(n: number): { codeIndex: number; tenths: number } 
 export interface SampleTable {
   readonly table: string;
   readonly columns: readonly string[];
+  /** The row's own id column: below SERVER_ASSIGNED_ID_BASE for every sample row. */
+  readonly idColumn: string;
   expectedRows(patients: number): number;
   /** COPY text lines, each ending in a newline. */
   lines(patients: number): Generator<string>;
@@ -156,6 +164,7 @@ const medicoOf = (n: number, salt: number) => 1 + (hash(n, salt) % MEDICOS);
 export const SAMPLE_TABLES: readonly SampleTable[] = [
   {
     table: 'medicos',
+    idColumn: 'medico_id',
     columns: ['medico_id', 'nombre', 'apellido', 'especialidad', 'registro_profesional'],
     expectedRows: () => MEDICOS,
     *lines() {
@@ -166,6 +175,7 @@ export const SAMPLE_TABLES: readonly SampleTable[] = [
   },
   {
     table: 'usuario',
+    idColumn: 'usuario_id',
     columns: ['usuario_id', 'username', 'nombre_completo', 'rol', 'medico_id'],
     expectedRows: () => USUARIOS,
     *lines() {
@@ -178,6 +188,7 @@ export const SAMPLE_TABLES: readonly SampleTable[] = [
   },
   {
     table: 'pacientes',
+    idColumn: 'paciente_id',
     columns: ['documento_id', 'paciente_id', 'nombre', 'apellido', 'fecha_nacimiento'],
     expectedRows: (patients) => patients,
     *lines(patients) {
@@ -189,6 +200,7 @@ export const SAMPLE_TABLES: readonly SampleTable[] = [
   },
   {
     table: 'observaciones',
+    idColumn: 'observacion_id',
     columns: ['documento_id', 'observacion_id', 'codigo', 'valor', 'fecha'],
     expectedRows: (patients) => patients * OBSERVATIONS_PER_PATIENT,
     *lines(patients) {
@@ -206,6 +218,7 @@ export const SAMPLE_TABLES: readonly SampleTable[] = [
   },
   {
     table: 'medicamentos',
+    idColumn: 'medicamento_id',
     columns: ['documento_id', 'medicamento_id', 'codigo_atc', 'nombre', 'dosis', 'frecuencia', 'fecha_inicio', 'fecha_fin', 'medico_id'],
     expectedRows: (patients) => sumOver(patients, medicamentosOf),
     *lines(patients) {
@@ -224,6 +237,7 @@ export const SAMPLE_TABLES: readonly SampleTable[] = [
   },
   {
     table: 'diagnosticos',
+    idColumn: 'diagnostico_id',
     columns: ['documento_id', 'diagnostico_id', 'codigo_cie10', 'descripcion', 'estado', 'fecha_diagnostico', 'medico_id'],
     expectedRows: (patients) => sumOver(patients, diagnosticosOf),
     *lines(patients) {
@@ -241,6 +255,7 @@ export const SAMPLE_TABLES: readonly SampleTable[] = [
   },
   {
     table: 'encuentros',
+    idColumn: 'encuentro_id',
     columns: ['documento_id', 'encuentro_id', 'tipo', 'motivo', 'fecha_inicio', 'fecha_fin', 'medico_id'],
     expectedRows: (patients) => sumOver(patients, encuentrosOf),
     *lines(patients) {

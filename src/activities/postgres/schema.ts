@@ -1,9 +1,12 @@
 /**
  * Creates the clinical-records schema on the coordinator and spreads it over the cluster. The DDL is
- * plain SQL in sql/schema.sql; how each table is distributed is data here, so every table is checked
- * on its own against pg_dist_partition and only what is missing is done.
+ * plain SQL: sql/schema.sql (the seed's tables) then sql/migrations/*.sql in name order (the FHIR
+ * storage of the API), all idempotent, so running deploy again upgrades an existing lab. How each
+ * table is distributed is data here, so every table is checked on its own against pg_dist_partition
+ * and only what is missing is done.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from 'pg';
 import { LabError } from '../../errors.js';
@@ -34,14 +37,33 @@ export const TABLE_PLAN: readonly TablePlan[] = [
   { table: 'medicamentos', distribution: BY_DOCUMENT },
   { table: 'diagnosticos', distribution: BY_DOCUMENT },
   { table: 'encuentros', distribution: BY_DOCUMENT },
+  // FHIR storage (sql/migrations/001_fhir_storage.sql).
+  { table: 'organizaciones', distribution: { kind: 'reference' } },
+  { table: 'historia_referencia', distribution: { kind: 'reference' } },
+  { table: 'procedimientos', distribution: BY_DOCUMENT },
+  { table: 'historia_clinica', distribution: BY_DOCUMENT },
 ];
 
 export const TABLES = TABLE_PLAN.map((t) => t.table);
 
 export const SCHEMA_SQL_PATH = fileURLToPath(new URL('../../../sql/schema.sql', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url));
 
+/** Every DDL file deploy applies, in order: the seed schema, then each migration by file name. */
+export function schemaSqlFiles(): string[] {
+  const migrations = fs
+    .readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => path.join(MIGRATIONS_DIR, f));
+  return [SCHEMA_SQL_PATH, ...migrations];
+}
+
+/** The whole DDL as one script (plain SQL, no Citus calls: it works on plain PostgreSQL too). */
 export function readSchemaSql(): string {
-  return fs.readFileSync(SCHEMA_SQL_PATH, 'utf8');
+  return schemaSqlFiles()
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
 }
 
 /** Tables of the plan that do not exist in the connected database. */

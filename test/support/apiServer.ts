@@ -1,0 +1,83 @@
+/**
+ * A running FHIR API over a throwaway lab for black-box tests: plain PostgreSQL (the schema applied
+ * as plain SQL, no distribution) or a real Citus lab built by the deploy's own activities. Every SQL
+ * statement the server sends is recorded, so tests can EXPLAIN the exact statements.
+ */
+import { createPostgresActivities } from '../../src/activities/postgres/index.js';
+import { readSchemaSql } from '../../src/activities/postgres/schema.js';
+import type { LabSpec } from '../../src/config/labSpec.js';
+import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
+import { serveApi, type RunningApi } from '../../src/api/serve.js';
+import type { SqlStatement } from '../../src/api/storage/sqlSession.js';
+import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
+import { startCitusSampleLab } from './citusSampleLab.js';
+import { connectNode, startTempLab, type TempLab } from './localLab.js';
+
+export interface ApiLab {
+  readonly lab: TempLab;
+  readonly api: RunningApi;
+  readonly connection: ConnectionParameters;
+  /** Every statement the server sent, oldest first; tests clear it before the request they study. */
+  readonly statements: SqlStatement[];
+  /** Restarts the API on the same port (after the test stopped the database, say). */
+  close(): Promise<void>;
+}
+
+async function coordinatorParameters(lab: TempLab): Promise<ConnectionParameters> {
+  const node = lab.env.nodes().find((n) => n.name === 'coordinator');
+  if (!node) throw new Error('no coordinator');
+  const { user, password } = await lab.env.credentials();
+  return { host: node.host, port: node.port, user, password, database: lab.spec.database };
+}
+
+async function serveOver(lab: TempLab): Promise<ApiLab> {
+  const statements: SqlStatement[] = [];
+  const connection = await coordinatorParameters(lab);
+  const api = await serveApi({ spec: lab.spec, host: '127.0.0.1', port: 0, connection, onStatement: (s) => statements.push(s) });
+  return {
+    lab,
+    api,
+    connection,
+    statements,
+    async close() {
+      await api.close();
+      await lab.cleanup();
+    },
+  };
+}
+
+/** Plain PostgreSQL: one node, the lab schema applied as plain SQL, the sample data loaded with COPY. */
+export async function startPlainApiLab(patients: number): Promise<ApiLab> {
+  const lab = await startTempLab({ workers: 1, preloadCitus: false });
+  try {
+    const admin = await connectNode(lab, 'coordinator');
+    try {
+      await admin.query(`CREATE DATABASE ${lab.spec.database}`);
+    } finally {
+      await admin.end();
+    }
+    const client = await connectNode(lab, 'coordinator', lab.spec.database);
+    try {
+      await client.query(readSchemaSql());
+    } finally {
+      await client.end();
+    }
+    const spec: LabSpec = { ...lab.spec, patients };
+    await createPostgresActivities({ environmentFor: (s) => new LocalEnvironment(s, { preloadCitus: false }) }).loadSampleData(spec);
+    return await serveOver({ ...lab, spec });
+  } catch (err) {
+    await lab.cleanup();
+    throw err;
+  }
+}
+
+/** A Citus lab (coordinator + 2 workers) deployed by the lab's own SQL activities, sample data loaded. */
+export async function startCitusApiLab(): Promise<ApiLab> {
+  const lab = await startCitusSampleLab({ workers: 2, registered: 2, prefix: 'api' });
+  try {
+    return await serveOver(lab);
+  } catch (err) {
+    await lab.cleanup();
+    throw err;
+  }
+}
