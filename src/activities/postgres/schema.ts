@@ -65,6 +65,19 @@ export function schemaSqlFiles(): string[] {
   return [SCHEMA_SQL_PATH, ...migrations];
 }
 
+/**
+ * The DDL statement by statement. Citus cannot propagate DDL on a distributed table (an ALTER TABLE
+ * of a lab deployed before) from a multi-statement query string, so deploy sends them one by one.
+ * The files hold plain DDL only (no function bodies): a semicolon at the end of a line ends a statement.
+ */
+export function schemaStatements(): string[] {
+  return readSchemaSql()
+    .replace(/--.*$/gm, '')
+    .split(/;[ \t]*(?:\n|$)/)
+    .map((st) => st.trim())
+    .filter(Boolean);
+}
+
 /** The whole DDL as one script (plain SQL, no Citus calls: it works on plain PostgreSQL too). */
 export function readSchemaSql(): string {
   return schemaSqlFiles()
@@ -145,7 +158,7 @@ export async function applySchema(env: LabEnvironment): Promise<SchemaResult> {
   const database = env.spec.database;
   return withNodeClient(env, coordinatorOf(env).name, database, async (client, node) => {
     await assertCitusExtension(client, database, node.name);
-    await client.query(readSchemaSql());
+    for (const statement of schemaStatements()) await client.query(statement);
 
     const created: string[] = [];
     const existing: string[] = [];

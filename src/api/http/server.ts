@@ -83,6 +83,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/fhir+json'], { parseAs: 'string' }, (_req, body, done) => {
+    // fhir-kit-client and others send a JSON content type with bodiless DELETEs.
+    if (body === '') return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {
@@ -188,12 +190,15 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
         },
       });
     }
+    // Operations answer GET and POST (FHIR lets clients POST any operation; $everything takes no body parameters here).
     for (const op of OPERATIONS.filter((o) => o.type === type)) {
-      app.get<{ Params: { id: string } }>(
-        `/${type}/:id/$${op.name}`,
-        { schema: routeSchema('everything', type), config: { interaction: op.name, resourceType: type } },
-        async (request, reply) => send(reply, await router.everything(contextOf(request), request.params.id)),
-      );
+      app.route<{ Params: { id: string } }>({
+        method: ['GET', 'POST'],
+        url: `/${type}/:id/$${op.name}`,
+        schema: routeSchema('everything', type),
+        config: { interaction: op.name, resourceType: type },
+        handler: async (request, reply) => send(reply, await router.everything(contextOf(request), request.params.id)),
+      });
     }
   }
   await app.ready();
