@@ -11,12 +11,13 @@ import { addLabOptions, parseWholeNumber, readSpecInput } from './options.js';
 import type { ProgramResult } from './program.js';
 import type { CliIO } from './runLabWorkflow.js';
 import type { ApiServeRequest } from './apiServe.js';
+import { addApiTokenCommand, apiCommandGroup } from './apiTokenCommand.js';
 
 /** Loopback until the API has authentication; 0.0.0.0 is for containers whose port is published on loopback. */
 export const API_HOSTS = ['127.0.0.1', '0.0.0.0'] as const;
 
 export function addApiCommands(program: Command, io: CliIO, result: ProgramResult): void {
-  const api = program.command('api').description("the lab's FHIR R4 API");
+  const api = apiCommandGroup(program);
   const serve = addServeOptions(api.command('serve').description('serve the FHIR API of a lab in the foreground (Ctrl-C or SIGTERM stops it)'));
   serve.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) }).exitOverride();
   api.exitOverride();
@@ -25,6 +26,7 @@ export function addApiCommands(program: Command, io: CliIO, result: ProgramResul
     const { serveUntilStopped } = await import('./apiServe.js');
     result.exitCode = await serveUntilStopped(request, io);
   });
+  addApiTokenCommand(program, io, result);
 }
 
 /** The lab options plus where to listen and, optionally, which PostgreSQL to serve. */

@@ -42,6 +42,12 @@ export const TABLE_PLAN: readonly TablePlan[] = [
   { table: 'historia_referencia', distribution: { kind: 'reference' } },
   { table: 'procedimientos', distribution: BY_DOCUMENT },
   { table: 'historia_clinica', distribution: BY_DOCUMENT },
+  // API accounts and audit trail (sql/migrations/010_api_auth.sql, 011_api_audit.sql).
+  { table: 'api_users', distribution: { kind: 'reference' } },
+  { table: 'api_refresh_tokens', distribution: { kind: 'reference' } },
+  { table: 'api_keys', distribution: { kind: 'reference' } },
+  { table: 'api_login_failures', distribution: { kind: 'reference' } },
+  { table: 'api_audit_events', distribution: BY_DOCUMENT },
 ];
 
 export const TABLES = TABLE_PLAN.map((t) => t.table);

@@ -16,6 +16,7 @@ import { RESOURCE_DEFINITIONS } from '../resources/index.js';
 import { ResourceStore } from '../storage/resourceStore.js';
 import { SqlRunner, type StatementObserver } from '../storage/sqlSession.js';
 import { createMetrics } from './metrics.js';
+import { installAuth, type ApiAuthOptions } from '../auth/authPlugin.js';
 import { routeSchema } from './schemas.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -23,6 +24,8 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 export interface ApiServerDeps {
   pool: pg.Pool;
   onStatement?: StatementObserver;
+  /** Authentication, roles and audit (src/api/auth); without it every route is open (loopback only). */
+  auth?: Omit<ApiAuthOptions, 'db'>;
 }
 
 declare module 'fastify' {
@@ -40,7 +43,7 @@ function send(reply: FastifyReply, result: FhirResult): FastifyReply {
 }
 
 function contextOf(request: FastifyRequest): FhirContext {
-  return { baseUrl: `${request.protocol}://${request.host}`, prefer: parsePrefer(request.headers.prefer) };
+  return { baseUrl: `${request.protocol}://${request.host}`, prefer: parsePrefer(request.headers.prefer), ...(request.access ? { access: request.access } : {}) };
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -107,6 +110,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
         : notFound(`resource type ${JSON.stringify(type)} is not supported here (see /metadata).`);
     return send(reply, { status: error.status, body: error.outcome });
   });
+
+  if (deps.auth) await installAuth(app, { db: deps.pool, ...deps.auth });
 
   app.addHook('onResponse', async (request, reply) => {
     const config = request.routeOptions.config;
