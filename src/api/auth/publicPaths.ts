@@ -1,0 +1,23 @@
+/**
+ * The routes anyone may call without a token, and the routes left out of the audit trail. Probes and
+ * documentation are public and unaudited (a load balancer asks /ready every few seconds); the login
+ * routes are public but audited, every attempt.
+ */
+const OPEN = new Set(['/health', '/ready', '/metadata', '/openapi.json', '/docs', '/auth/login', '/auth/refresh', '/auth/logout']);
+const OPEN_PREFIXES = ['/.well-known/', '/docs/'];
+const UNAUDITED = new Set(['/health', '/ready', '/metadata', '/openapi.json', '/docs', '/metrics']);
+
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function isPublic(url: string): boolean {
+  const path = pathOf(url);
+  return OPEN.has(path) || OPEN_PREFIXES.some((p) => path.startsWith(p));
+}
+
+export function isAudited(url: string): boolean {
+  const path = pathOf(url);
+  return !UNAUDITED.has(path) && !OPEN_PREFIXES.some((p) => path.startsWith(p));
+}

@@ -1,0 +1,17 @@
+/**
+ * What the FHIR routes hand their repository for each request: the compartment every query must be
+ * limited to, and the hook that writes the request's AuditEvent inside a write's transaction.
+ * The repository puts `compartment` into its SQL (`AND documento_id = $n`) instead of filtering
+ * results, so another patient's rows are never fetched, counted or paged over.
+ */
+import type { PoolClient } from 'pg';
+
+export interface RequestAccess {
+  /** documento_id the request is confined to (role patient), or undefined: every patient. */
+  readonly compartment?: string;
+  /** Call inside each write transaction before COMMIT; the first call writes the request's AuditEvent. */
+  recordWrite(client: PoolClient, write: { documentoId: string; reference?: string }): Promise<void>;
+}
+
+/** Access for code that runs outside a request (deploy, bench, tests of the repository alone). */
+export const UNRESTRICTED: RequestAccess = { recordWrite: async () => undefined };
