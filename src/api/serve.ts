@@ -31,7 +31,7 @@ export async function serveApi(options: ApiServeOptions): Promise<RunningApi> {
   loadR4Definitions();
   const connection = await coordinatorConnection(options.spec, options.database ?? options.spec.database, options.connection);
   const pool = createPool(connection.parameters);
-  const app = await buildApiServer({ pool, onStatement: options.onStatement });
+  const app = await buildApiServer({ pool, onStatement: options.onStatement, lab: options.spec });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

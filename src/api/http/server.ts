@@ -17,12 +17,17 @@ import { ResourceStore } from '../storage/resourceStore.js';
 import { SqlRunner, type StatementObserver } from '../storage/sqlSession.js';
 import { createMetrics } from './metrics.js';
 import { routeSchema } from './schemas.js';
+import { clusterRoutes } from '../cluster/clusterRoutes.js';
+import { dashboardPlugin } from '../dashboard/dashboardPlugin.js';
+import type { LabSpec } from '../../config/labSpec.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 export interface ApiServerDeps {
   pool: pg.Pool;
   onStatement?: StatementObserver;
+  /** The lab this API serves: the admin dashboard's cluster overview lists its Temporal runs. */
+  lab?: Pick<LabSpec, 'env' | 'cluster'>;
 }
 
 declare module 'fastify' {
@@ -191,6 +196,9 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
       );
     }
   }
+  // The dashboards (/app/) and the admin's cluster overview (/admin/cluster).
+  await app.register(dashboardPlugin, {});
+  await app.register(clusterRoutes, { pool: deps.pool, ...(deps.lab ? { lab: deps.lab } : {}) });
   await app.ready();
   return app;
 }

@@ -11,7 +11,7 @@ interface Filters {
   action: string;
 }
 
-const ACTIONS: Record<string, string> = { '': 'any', C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute (login, search…)' };
+const ACTIONS: Record<string, string> = { '': 'any', C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute ($everything, login…)' };
 
 export function auditPath(f: Filters): string {
   const params = new URLSearchParams({ _count: '50' });
