@@ -193,6 +193,6 @@ describeIfChromium('dashboards in chromium', () => {
     // The refresh token is gone from the tab and revoked on the server: a reload stays logged out.
     await page.goto(`${lab.api.url}/app/admin`);
     await page.waitForURL('**/app/login');
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
   });
 });
