@@ -9,6 +9,7 @@ import { coordinatorConnection, type ConnectionParameters } from './storage/coor
 import { createPool } from './storage/pool.js';
 import { loadR4Definitions } from './fhir/validation.js';
 import type { StatementObserver } from './storage/sqlSession.js';
+import { assertListenAllowed, loadSigningKey, type ApiAuthConfig } from './auth/serverAuth.js';
 
 export interface ApiServeOptions {
   spec: LabSpec;
@@ -20,6 +21,8 @@ export interface ApiServeOptions {
   connection?: ConnectionParameters;
   /** Sees every SQL statement the server sends (the routing test EXPLAINs them). */
   onStatement?: StatementObserver;
+  /** Tokens, roles and audit (src/api/auth): required to listen beyond loopback. */
+  auth?: ApiAuthConfig;
 }
 
 export interface RunningApi {
@@ -28,10 +31,13 @@ export interface RunningApi {
 }
 
 export async function serveApi(options: ApiServeOptions): Promise<RunningApi> {
+  assertListenAllowed(options.host, options.auth !== undefined);
+  const signingKey = options.auth ? await loadSigningKey(options.auth) : undefined;
   loadR4Definitions();
   const connection = await coordinatorConnection(options.spec, options.database ?? options.spec.database, options.connection);
   const pool = createPool(connection.parameters);
-  const app = await buildApiServer({ pool, onStatement: options.onStatement, lab: options.spec });
+  const auth = signingKey ? { signingKey, ...(options.auth?.userCacheMs !== undefined ? { userCacheMs: options.auth.userCacheMs } : {}) } : undefined;
+  const app = await buildApiServer({ pool, onStatement: options.onStatement, lab: options.spec, ...(auth ? { auth } : {}) });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

@@ -42,6 +42,12 @@ export const TABLE_PLAN: readonly TablePlan[] = [
   { table: 'historia_referencia', distribution: { kind: 'reference' } },
   { table: 'procedimientos', distribution: BY_DOCUMENT },
   { table: 'historia_clinica', distribution: BY_DOCUMENT },
+  // API accounts and audit trail (sql/migrations/010_api_auth.sql, 011_api_audit.sql).
+  { table: 'api_users', distribution: { kind: 'reference' } },
+  { table: 'api_refresh_tokens', distribution: { kind: 'reference' } },
+  { table: 'api_keys', distribution: { kind: 'reference' } },
+  { table: 'api_login_failures', distribution: { kind: 'reference' } },
+  { table: 'api_audit_events', distribution: BY_DOCUMENT },
 ];
 
 export const TABLES = TABLE_PLAN.map((t) => t.table);
@@ -57,6 +63,19 @@ export function schemaSqlFiles(): string[] {
     .sort()
     .map((f) => path.join(MIGRATIONS_DIR, f));
   return [SCHEMA_SQL_PATH, ...migrations];
+}
+
+/**
+ * The DDL statement by statement. Citus cannot propagate DDL on a distributed table (an ALTER TABLE
+ * of a lab deployed before) from a multi-statement query string, so deploy sends them one by one.
+ * The files hold plain DDL only (no function bodies): a semicolon at the end of a line ends a statement.
+ */
+export function schemaStatements(): string[] {
+  return readSchemaSql()
+    .replace(/--.*$/gm, '')
+    .split(/;[ \t]*(?:\n|$)/)
+    .map((st) => st.trim())
+    .filter(Boolean);
 }
 
 /** The whole DDL as one script (plain SQL, no Citus calls: it works on plain PostgreSQL too). */
@@ -139,7 +158,7 @@ export async function applySchema(env: LabEnvironment): Promise<SchemaResult> {
   const database = env.spec.database;
   return withNodeClient(env, coordinatorOf(env).name, database, async (client, node) => {
     await assertCitusExtension(client, database, node.name);
-    await client.query(readSchemaSql());
+    for (const statement of schemaStatements()) await client.query(statement);
 
     const created: string[] = [];
     const existing: string[] = [];

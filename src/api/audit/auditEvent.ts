@@ -60,11 +60,10 @@ function typeOf(subtype: string) {
 function entityOf(row: AuditRow) {
   const entity: Record<string, unknown> = {};
   if (row.entity && /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(row.entity)) entity.what = { reference: row.entity };
-  else if (row.entity) entity.name = row.entity;
-  if (row.documento_id !== '0' && !entity.what) entity.what = { reference: `Patient/${row.documento_id}` };
-  // The query as received (FHIR wants it base64Binary), so an auditor sees exactly what was asked.
+  else if (row.documento_id !== '0') entity.what = { reference: `Patient/${row.documento_id}` };
+  // The request as received (FHIR wants the query base64Binary; R4 allows a query or a name, not both).
   entity.query = Buffer.from(`${row.method} ${row.path}`, 'utf8').toString('base64');
-  entity.description = `${row.method} ${row.path} -> ${row.status}`;
+  entity.description = `${row.entity ? `${row.entity}: ` : ''}${row.method} ${row.path} -> ${row.status}`;
   return entity;
 }
 

@@ -4,7 +4,7 @@
  * the patient's shard), or on the pool for reads, refusals and failures.
  */
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../auth/db.js';
+import type { SqlExecutor } from '../auth/requestAccess.js';
 
 /** documento_id of events that concern no single patient (logins, admin changes, cross-patient searches). */
 export const NO_PATIENT = '0';
@@ -36,7 +36,7 @@ export function outcomeOf(status: number): '0' | '4' | '8' {
 const MAX_TEXT = 2_000;
 const clip = (s: string | undefined) => (s === undefined ? null : s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s);
 
-export async function writeAudit(db: Queryable, record: AuditRecord): Promise<string> {
+export async function writeAudit(db: SqlExecutor, record: AuditRecord): Promise<string> {
   const eventId = randomUUID();
   await db.query(
     `INSERT INTO api_audit_events

@@ -120,17 +120,27 @@ function whereOf(q: AuditQuery, values: unknown[]): string[] {
   if (q.actions) where.push(`action = ANY(${bind(q.actions)}::text[])`);
   if (q.subtype) where.push(`subtype = ${bind(q.subtype)}`);
   for (const { op, lo, hi } of q.dates) {
-    const l = bind(lo.toISOString());
-    const h = bind(hi.toISOString());
-    const cond: Record<string, string> = {
-      eq: `recorded >= ${l} AND recorded < ${h}`,
-      ne: `(recorded < ${l} OR recorded >= ${h})`,
-      gt: `recorded >= ${h}`,
-      ge: `recorded >= ${l}`,
-      lt: `recorded < ${l}`,
-      le: `recorded < ${h}`,
-    };
-    where.push(cond[op] ?? cond.eq ?? '');
+    // Bind only what the condition uses: an unused parameter has no type and PostgreSQL refuses it.
+    const at = (d: Date) => `${bind(d.toISOString())}::timestamptz`;
+    switch (op) {
+      case 'ne':
+        where.push(`(recorded < ${at(lo)} OR recorded >= ${at(hi)})`);
+        break;
+      case 'gt':
+        where.push(`recorded >= ${at(hi)}`);
+        break;
+      case 'ge':
+        where.push(`recorded >= ${at(lo)}`);
+        break;
+      case 'lt':
+        where.push(`recorded < ${at(lo)}`);
+        break;
+      case 'le':
+        where.push(`recorded < ${at(hi)}`);
+        break;
+      default:
+        where.push(`recorded >= ${at(lo)} AND recorded < ${at(hi)}`);
+    }
   }
   return where;
 }

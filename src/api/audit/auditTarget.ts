@@ -31,6 +31,12 @@ export interface AuditTarget {
   readonly entity?: string;
 }
 
+/** The documento_id a by-id request names (its compartment), if any. */
+export function documentoOfTarget(target: FhirTarget): string | undefined {
+  if (!target.id) return undefined;
+  return fromId(target.interaction === 'search-type' ? 'Patient' : (target.type ?? 'Patient'), target.id);
+}
+
 export function auditTargetOf(target: FhirTarget, query: Record<string, unknown>, ownCompartment: string | undefined): AuditTarget {
   const type = target.type ?? 'Bundle';
   if (target.id) {

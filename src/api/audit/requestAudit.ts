@@ -6,7 +6,8 @@
  * with the status actually answered; if that insert fails the client gets 503 instead of data
  * nobody traced.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import type { SqlExecutor } from '../auth/requestAccess.js';
 import { NO_PATIENT, outcomeOf, writeAudit, type AuditAction, type AuditRecord } from './auditRecord.js';
 
 export interface AuditSubjectInfo {
@@ -56,16 +57,18 @@ export class RequestAudit {
    * Inside a write's transaction: records the event there (the first write of the request carries it;
    * a Bundle is one interaction and gets one event).
    */
-  async recordWrite(client: PoolClient, write: { documentoId: string; reference?: string; status?: number }): Promise<void> {
+  async recordWrite(client: SqlExecutor, write: { documentoId: string; reference?: string; status?: number }): Promise<void> {
     if (this.written) return;
-    if (write.reference) this.entity ??= write.reference;
-    const documentoId = this.documentoId ?? write.documentoId;
+    // A single write names its resource and patient exactly (a create learns its id only now); a Bundle stays `Bundle`.
+    if (write.reference && this.subtype !== 'batch') this.entity = write.reference;
+    const documentoId = write.documentoId;
+    this.documentoId = documentoId;
     const eventId = await writeAudit(client, this.record(write.status ?? (this.action === 'C' ? 201 : 200), documentoId));
     this.written = { eventId, documentoId, inTransaction: true };
   }
 
   /** Same, on a connection the caller manages (admin changes, which run their own transaction). */
-  async recordOn(client: PoolClient, status: number): Promise<void> {
+  async recordOn(client: SqlExecutor, status: number): Promise<void> {
     await this.recordWrite(client, { documentoId: this.documentoId ?? NO_PATIENT, status });
   }
 

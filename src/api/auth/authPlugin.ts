@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import { auditTargetOf } from '../audit/auditTarget.js';
+import { auditTargetOf, documentoOfTarget } from '../audit/auditTarget.js';
 import { registerAuditRoutes } from '../audit/auditRoutes.js';
 import { RequestAudit } from '../audit/requestAudit.js';
 import { tokenVerifier } from './accessTokens.js';
@@ -126,6 +126,12 @@ export async function installAuth(app: FastifyInstance, options: ApiAuthOptions)
     if (!decision.ok) {
       if (audit) audit.detail = decision.reason;
       return sendOutcome(reply, decision.status, decision.reason);
+    }
+    // A by-id request into another patient's compartment: the same 404 as a resource that does not exist.
+    if (decision.compartment && target.id && documentoOfTarget(target) !== decision.compartment) {
+      const what = target.interaction === 'search-type' ? `Patient/${target.id}` : `${target.type ?? 'Patient'}/${target.id}`;
+      if (audit) audit.detail = 'outside the caller\'s compartment';
+      return sendOutcome(reply, 404, `${what} does not exist.`);
     }
     request.access = {
       ...(decision.compartment ? { compartment: decision.compartment } : {}),

@@ -31,10 +31,18 @@ const refreshBody = {
   properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
-/** Login forms post urlencoded bodies; JSON clients post JSON. Both become the same object. */
+/**
+ * Login forms post urlencoded bodies; JSON clients post JSON. The FHIR server already parses forms
+ * (into URLSearchParams, for POST _search); here they become the plain object the schemas check.
+ */
 function acceptForms(app: FastifyInstance): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+      done(null, new URLSearchParams(body as string));
+    });
+  }
+  app.addHook('preValidation', async (request) => {
+    if (request.body instanceof URLSearchParams) request.body = Object.fromEntries(request.body);
   });
 }
 

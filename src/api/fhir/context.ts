@@ -1,4 +1,5 @@
 /** What one FHIR request carries besides its resource: where the server is, the client's Prefer header, an open transaction. */
+import type { RequestAccess } from '../auth/requestAccess.js';
 import type { SqlSession } from '../storage/sqlSession.js';
 
 export interface Prefer {
@@ -12,6 +13,8 @@ export interface FhirContext {
   readonly prefer: Prefer;
   /** Set inside a transaction Bundle: every entry runs on it. */
   readonly session?: SqlSession;
+  /** The caller's compartment (role patient) and the audit hook writes call in their transaction. */
+  readonly access?: RequestAccess;
 }
 
 export function parsePrefer(header: string | string[] | undefined): Prefer {

@@ -36,9 +36,12 @@ export class FhirRouter {
   }
 
   /** The row key an id names; 400 when it cannot be a FHIR id, undefined when no row can have it. */
-  private keyOf(def: ResourceDefinition, id: string): RowKey | undefined {
+  private keyOf(def: ResourceDefinition, id: string, ctx?: FhirContext): RowKey | undefined {
     if (!FHIR_ID.test(id)) throw badRequest(`${JSON.stringify(id.slice(0, 80))} is not a FHIR id (1-64 of A-Z a-z 0-9 - .).`);
-    return keyOfId(def.scope, id);
+    const key = keyOfId(def.scope, id);
+    // A caller confined to one compartment (role patient): another patient's id names no row for them.
+    if (key && ctx?.access?.compartment !== undefined && key.documento !== ctx.access.compartment) return undefined;
+    return key;
   }
 
   private session(ctx: FhirContext): SqlSession {
@@ -61,7 +64,7 @@ export class FhirRouter {
 
   async read(ctx: FhirContext, type: string, id: string): Promise<FhirResult> {
     const def = this.definition(type);
-    const key = this.keyOf(def, id);
+    const key = this.keyOf(def, id, ctx);
     if (!key) throw notFound(`${type}/${id} does not exist.`);
     const s = this.session(ctx);
     const stored = await this.store.read(s, def, key);
@@ -71,7 +74,7 @@ export class FhirRouter {
 
   async vread(ctx: FhirContext, type: string, id: string, vid: string): Promise<FhirResult> {
     const def = this.definition(type);
-    const key = this.keyOf(def, id);
+    const key = this.keyOf(def, id, ctx);
     if (!/^[1-9][0-9]{0,17}$/.test(vid)) throw badRequest(`${JSON.stringify(vid.slice(0, 40))} is not a version id.`);
     if (!key) throw notFound(`${type}/${id} does not exist.`);
     const s = this.session(ctx);
@@ -88,7 +91,7 @@ export class FhirRouter {
 
   async history(ctx: FhirContext, type: string, id: string): Promise<FhirResult> {
     const def = this.definition(type);
-    const key = this.keyOf(def, id);
+    const key = this.keyOf(def, id, ctx);
     if (!key) throw notFound(`${type}/${id} does not exist.`);
     const s = this.session(ctx);
     const versions = await this.store.history(s, def, key);
@@ -174,6 +177,7 @@ export class FhirRouter {
         throw conflict(`Patient/${String(key.documento)} already exists (its ${DOCUMENTO_SYSTEM} identifier is its id).`);
       }
       const stored = await this.store.insert(s, def, key, toStore);
+      await ctx.access?.recordWrite(s, { documentoId: String(key.documento ?? '0'), reference: `${type}/${String(stored.resource.id)}` });
       return writeResult(ctx, 201, stored, `created ${type}/${stored.resource.id}`);
     });
   }
@@ -195,7 +199,7 @@ export class FhirRouter {
 
   async update(ctx: FhirContext, type: string, id: string, body: unknown, ifMatch?: string): Promise<FhirResult> {
     const def = this.definition(type);
-    const key = this.keyOf(def, id);
+    const key = this.keyOf(def, id, ctx);
     const resource = this.checkedBody(def, body);
     if (resource.id !== id) throw badRequest(`the body's id (${JSON.stringify(resource.id ?? null)}) must be the id in the URL (${id}).`, [`${type}.id`]);
     if (!key) throw methodNotAllowed(`${type}/${id} does not exist and update does not create resources here: POST it to /${type}.`);
@@ -219,13 +223,14 @@ export class FhirRouter {
       const toStore = def.scope === 'patient' ? withDocumentoIdentifier(resource, String(key.documento)) : resource;
       const stored = await this.store.update(s, def, current, toStore);
       if (!stored) throw expected !== undefined ? preconditionFailed(`${type}/${id} changed meanwhile.`) : conflict(`${type}/${id} changed meanwhile; retry.`);
+      await ctx.access?.recordWrite(s, { documentoId: String(key.documento ?? '0'), reference: `${type}/${id}` });
       return writeResult(ctx, 200, stored, `updated ${type}/${id} to version ${stored.versionId}`);
     });
   }
 
   async delete(ctx: FhirContext, type: string, id: string): Promise<FhirResult> {
     const def = this.definition(type);
-    const key = this.keyOf(def, id);
+    const key = this.keyOf(def, id, ctx);
     if (!key) throw notFound(`${type}/${id} does not exist.`);
     return this.write(ctx, async (s) => {
       const current = await this.store.read(s, def, key);
@@ -239,6 +244,7 @@ export class FhirRouter {
       }
       const version = await this.store.delete(s, def, current);
       if (version === undefined) throw conflict(`${type}/${id} changed meanwhile; retry.`);
+      await ctx.access?.recordWrite(s, { documentoId: String(key.documento ?? '0'), reference: `${type}/${id}` });
       return { status: 200, headers: { ETag: etagOf(version) }, body: outcome('informational', `deleted ${type}/${id} (version ${version}).`, 'information') };
     });
   }
@@ -251,7 +257,10 @@ export class FhirRouter {
     }
     const keyset: Keyset | undefined = search.cursor ? decodeCursor(search.cursor, keyColumns(def).length, search.sort.by !== 'key') : undefined;
     const s = this.session(ctx);
-    const sql = buildSearchSql(def, search, keyset);
+    // The caller's compartment is one more filter of the query, so paging and totals count only their rows.
+    const compartment = ctx.access?.compartment;
+    const scoped = compartment ? { ...search, filters: [...search.filters, { kind: 'patient' as const, documentos: [compartment] }] } : search;
+    const sql = buildSearchSql(def, scoped, keyset);
     const rows = await this.store.search(s, def, sql.text, sql.values);
     const more = rows.length > search.count;
     const page = rows.slice(0, search.count);
@@ -284,7 +293,7 @@ export class FhirRouter {
 
   async everything(ctx: FhirContext, id: string): Promise<FhirResult> {
     const def = this.definition('Patient');
-    const key = this.keyOf(def, id);
+    const key = this.keyOf(def, id, ctx);
     if (!key) throw notFound(`Patient/${id} does not exist.`);
     const s = this.session(ctx);
     const all = await this.store.everything(s, String(key.documento));

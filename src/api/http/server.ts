@@ -16,6 +16,7 @@ import { RESOURCE_DEFINITIONS } from '../resources/index.js';
 import { ResourceStore } from '../storage/resourceStore.js';
 import { SqlRunner, type StatementObserver } from '../storage/sqlSession.js';
 import { createMetrics } from './metrics.js';
+import { installAuth, type ApiAuthOptions } from '../auth/authPlugin.js';
 import { routeSchema } from './schemas.js';
 import { clusterRoutes } from '../cluster/clusterRoutes.js';
 import { dashboardPlugin } from '../dashboard/dashboardPlugin.js';
@@ -26,6 +27,8 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 export interface ApiServerDeps {
   pool: pg.Pool;
   onStatement?: StatementObserver;
+  /** Authentication, roles and audit (src/api/auth); without it every route is open (loopback only). */
+  auth?: Omit<ApiAuthOptions, 'db'>;
   /** The lab this API serves: the admin dashboard's cluster overview lists its Temporal runs. */
   lab?: Pick<LabSpec, 'env' | 'cluster'>;
 }
@@ -45,7 +48,7 @@ function send(reply: FastifyReply, result: FhirResult): FastifyReply {
 }
 
 function contextOf(request: FastifyRequest): FhirContext {
-  return { baseUrl: `${request.protocol}://${request.host}`, prefer: parsePrefer(request.headers.prefer) };
+  return { baseUrl: `${request.protocol}://${request.host}`, prefer: parsePrefer(request.headers.prefer), ...(request.access ? { access: request.access } : {}) };
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -85,6 +88,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/fhir+json'], { parseAs: 'string' }, (_req, body, done) => {
+    // fhir-kit-client and others send a JSON content type with bodiless DELETEs.
+    if (body === '') return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {
@@ -110,6 +115,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
         : notFound(`resource type ${JSON.stringify(type)} is not supported here (see /metadata).`);
     return send(reply, { status: error.status, body: error.outcome });
   });
+
+  if (deps.auth) await installAuth(app, { db: deps.pool, ...deps.auth });
 
   app.addHook('onResponse', async (request, reply) => {
     const config = request.routeOptions.config;
@@ -188,12 +195,15 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
         },
       });
     }
+    // Operations answer GET and POST (FHIR lets clients POST any operation; $everything takes no body parameters here).
     for (const op of OPERATIONS.filter((o) => o.type === type)) {
-      app.get<{ Params: { id: string } }>(
-        `/${type}/:id/$${op.name}`,
-        { schema: routeSchema('everything', type), config: { interaction: op.name, resourceType: type } },
-        async (request, reply) => send(reply, await router.everything(contextOf(request), request.params.id)),
-      );
+      app.route<{ Params: { id: string } }>({
+        method: ['GET', 'POST'],
+        url: `/${type}/:id/$${op.name}`,
+        schema: routeSchema('everything', type),
+        config: { interaction: op.name, resourceType: type },
+        handler: async (request, reply) => send(reply, await router.everything(contextOf(request), request.params.id)),
+      });
     }
   }
   // The dashboards (/app/) and the admin's cluster overview (/admin/cluster).
