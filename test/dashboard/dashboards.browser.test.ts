@@ -107,7 +107,8 @@ describeIfChromium('dashboards in chromium', () => {
   }
 
   test('a wrong password is refused on the login page', async () => {
-    const { page } = await open();
+    const watched = await open();
+    const { page } = watched;
     await page.goto(`${lab.api.url}/app/login`);
     await page.getByLabel('Username').fill('auditor');
     await page.getByLabel('Password').fill('not-the-password');
@@ -116,6 +117,7 @@ describeIfChromium('dashboards in chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     expect((await answered).status()).toBe(401);
     expect(await page.getByRole('alert').textContent()).toContain('invalid username or password');
+    await shoot(watched, 'login-refused');
     pages.splice(0).forEach((p) => p.problems.splice(0).forEach((text) => expect(text).toMatch(/401/)));
   });
 

@@ -4,7 +4,6 @@
  * errors, so a test can fail on any of them; screenshots go under test-output/screenshots/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -49,9 +48,9 @@ export interface WatchedPage {
 }
 
 export async function launchBrowser(): Promise<TestBrowser> {
-  // A new, empty profile for each run: no state leaks between runs.
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-chromium-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`], headless: true });
+  // launch() gives chromium a new, empty --user-data-dir of its own (a temp dir it removes on close),
+  // so no state leaks between runs; each newPage() is a fresh context inside it on top of that.
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return {
     browser,
@@ -76,7 +75,6 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
     async close() {
       await browser.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }

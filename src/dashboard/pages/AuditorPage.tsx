@@ -11,7 +11,9 @@ interface Filters {
   action: string;
 }
 
+/** FHIR AuditEvent.action codes: the filter's choices, and the word the table shows. */
 const ACTIONS: Record<string, string> = { '': 'any', C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute ($everything, login…)' };
+const ACTION_WORDS: Record<string, string> = { C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute' };
 
 export function auditPath(f: Filters): string {
   const params = new URLSearchParams({ _count: '50' });
@@ -106,7 +108,7 @@ export function AuditorPage({ session }: { session: Session }) {
                   <td>{shortDate(e.recorded)}</td>
                   <td>{agent?.who?.display ?? '—'}</td>
                   <td>{agent?.role?.[0]?.text ?? '—'}</td>
-                  <td>{ACTIONS[e.action ?? ''] ?? e.action}</td>
+                  <td>{ACTION_WORDS[e.action ?? ''] ?? e.action}</td>
                   <td>{e.subtype?.[0]?.code ?? '—'}</td>
                   <td>{entity?.what?.reference ?? entity?.name ?? '—'}</td>
                   <td class="mono">{entity?.description ?? ''}</td>
