@@ -69,9 +69,14 @@ export function toStored(def: ResourceDefinition, selected: SelectedRow): Stored
     ...(selected.local !== null ? { local: selected.local } : {}),
   };
   const versionId = Number(selected.row.version_id ?? 1);
-  const lastUpdated = String(selected.row.last_updated);
+  const lastUpdated = instant(String(selected.row.last_updated));
   const base = selected.row.resource ?? def.fromRow(selected.row);
   return { key, versionId, lastUpdated, resource: withMeta(base, idOfKey(def.scope, key), versionId, lastUpdated) };
+}
+
+/** One form for every instant the API shows: ISO 8601 UTC with milliseconds. */
+function instant(timestamp: string): string {
+  return new Date(timestamp).toISOString();
 }
 
 function withMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): StoredResource['resource'] {
@@ -134,9 +139,9 @@ export class ResourceStore {
     const id = idOfKey(def.scope, key);
     return rows.map((r) => ({
       versionId: Number(r.version_id),
-      lastUpdated: r.last_updated,
+      lastUpdated: instant(r.last_updated),
       deleted: r.eliminado,
-      ...(r.resource ? { resource: withMeta(r.resource, id, Number(r.version_id), r.last_updated) } : {}),
+      ...(r.resource ? { resource: withMeta(r.resource, id, Number(r.version_id), instant(r.last_updated)) } : {}),
     }));
   }
 
@@ -151,54 +156,73 @@ export class ResourceStore {
     );
   }
 
+  /**
+   * The server's clock stamps each version (millisecond ISO instants). Citus refuses non-immutable
+   * functions in a distributed RETURNING list, so rows come back as plain columns and the stored
+   * resource is assembled here from what was written.
+   */
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private written(def: ResourceDefinition, key: RowKey, resource: Resource, versionId: number, lastUpdated: string): StoredResource {
+    const id = idOfKey(def.scope, key);
+    const publicKey: RowKey = def.scope === 'patient' ? { documento: String(key.documento) } : key;
+    return { key: publicKey, versionId, lastUpdated, resource: withMeta(storedJson(resource, id), id, versionId, lastUpdated) };
+  }
+
   async insert(session: SqlSession, def: ResourceDefinition, key: RowKey, resource: Resource): Promise<StoredResource> {
     const id = idOfKey(def.scope, key);
     const seed = def.columnsOf(resource as never);
     const keyCols = def.scope === 'patient' ? ['documento_id', def.localColumn] : keyColumns(def);
     const keyVals = def.scope === 'patient' ? [String(key.documento), String(key.local)] : keyValues(def, key);
-    const columns = [...keyCols, ...Object.keys(seed), 'resource'];
-    const values = [...keyVals, ...Object.values(seed), storedJson(resource, id)];
+    const lastUpdated = this.now();
+    const columns = [...keyCols, ...Object.keys(seed), 'resource', 'version_id', 'last_updated'];
+    const values = [...keyVals, ...Object.values(seed), storedJson(resource, id), 1, lastUpdated];
     const placeholders = columns.map((_, i) => `$${i + 1}`);
-    const rows = await session.query<SelectedRow>(
-      `INSERT INTO ${q(def.table)} AS t (${columns.map(q).join(', ')}, version_id, last_updated)
-       VALUES (${placeholders.join(', ')}, 1, clock_timestamp()) RETURNING ${rowSelect(def)}`,
-      values,
-    );
-    const stored = toStored(def, rows[0] as SelectedRow);
-    await this.writeHistory(session, def, stored.key, { versionId: 1, lastUpdated: stored.lastUpdated, deleted: false, resource: stored.resource });
+    await session.query(`INSERT INTO ${q(def.table)} (${columns.map(q).join(', ')}) VALUES (${placeholders.join(', ')})`, values);
+    const stored = this.written(def, key, resource, 1, lastUpdated);
+    await this.writeHistory(session, def, stored.key, { versionId: 1, lastUpdated, deleted: false, resource: stored.resource });
     return stored;
   }
 
-  /** The new version when `expectedVersion` is still current; undefined when another write came first. */
+  /** The new version when `current` is still current; undefined when another write came first. */
   async update(session: SqlSession, def: ResourceDefinition, current: StoredResource, resource: Resource): Promise<StoredResource | undefined> {
     const id = idOfKey(def.scope, current.key);
     const seed = def.columnsOf(resource as never);
     const keyVals = keyValues(def, current.key);
-    const setters = Object.keys(seed).map((c, i) => `${q(c)} = $${keyVals.length + 3 + i}`);
-    const rows = await session.query<SelectedRow>(
-      `UPDATE ${q(def.table)} AS t SET ${[...setters, `resource = $${keyVals.length + 2}`, 'version_id = t.version_id + 1', 'last_updated = clock_timestamp()'].join(', ')}
-        WHERE ${keyPredicate(def)} AND t.version_id = $${keyVals.length + 1} RETURNING ${rowSelect(def)}`,
-      [...keyVals, current.versionId, storedJson(resource, id), ...Object.values(seed)],
+    const versionId = current.versionId + 1;
+    const lastUpdated = this.now();
+    const values: unknown[] = [...keyVals, current.versionId, storedJson(resource, id), versionId, lastUpdated, ...Object.values(seed)];
+    const n = keyVals.length;
+    const setters = [
+      `resource = $${n + 2}`,
+      `version_id = $${n + 3}`,
+      `last_updated = $${n + 4}`,
+      ...Object.keys(seed).map((c, i) => `${q(c)} = $${n + 5 + i}`),
+    ];
+    const rows = await session.query(
+      `UPDATE ${q(def.table)} AS t SET ${setters.join(', ')} WHERE ${keyPredicate(def)} AND t.version_id = $${n + 1} RETURNING t.version_id`,
+      values,
     );
-    if (!rows[0]) return undefined;
-    const stored = toStored(def, rows[0]);
+    if (!rows.length) return undefined;
+    const stored = this.written(def, current.key, resource, versionId, lastUpdated);
     // Rows loaded by COPY never had their first version written: keep it before it is gone.
     await this.writeHistory(session, def, current.key, { versionId: current.versionId, lastUpdated: current.lastUpdated, deleted: false, resource: current.resource });
-    await this.writeHistory(session, def, stored.key, { versionId: stored.versionId, lastUpdated: stored.lastUpdated, deleted: false, resource: stored.resource });
+    await this.writeHistory(session, def, current.key, { versionId, lastUpdated, deleted: false, resource: stored.resource });
     return stored;
   }
 
-  /** Removes the row and records a deleted version; the deleted version's number, or undefined when the row is gone already. */
+  /** Removes the row and records a deleted version; its number, or undefined when another write came first. */
   async delete(session: SqlSession, def: ResourceDefinition, current: StoredResource): Promise<number | undefined> {
-    const rows = await session.query<{ lu: string }>(
-      `DELETE FROM ${q(def.table)} AS t WHERE ${keyPredicate(def)} AND t.version_id = $${keyColumns(def).length + 1}
-       RETURNING to_jsonb(clock_timestamp()) #>> '{}' AS lu`,
+    const rows = await session.query(
+      `DELETE FROM ${q(def.table)} AS t WHERE ${keyPredicate(def)} AND t.version_id = $${keyColumns(def).length + 1} RETURNING t.version_id`,
       [...keyValues(def, current.key), current.versionId],
     );
-    if (!rows[0]) return undefined;
+    if (!rows.length) return undefined;
     const versionId = current.versionId + 1;
     await this.writeHistory(session, def, current.key, { versionId: current.versionId, lastUpdated: current.lastUpdated, deleted: false, resource: current.resource });
-    await this.writeHistory(session, def, current.key, { versionId, lastUpdated: rows[0].lu, deleted: true });
+    await this.writeHistory(session, def, current.key, { versionId, lastUpdated: this.now(), deleted: true });
     return versionId;
   }
 
