@@ -14,6 +14,7 @@ export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashbo
 
 export interface DashboardBuild {
   readonly outDir: string;
+  /** Size of what the browser loads (JS + CSS), source maps left out. */
   readonly bytes: number;
 }
 
@@ -44,6 +45,8 @@ export async function buildDashboard(outDir: string = DEFAULT_DASHBOARD_DIR): Pr
     throw new DashboardBuildError(`the dashboard does not bundle: ${err instanceof Error ? err.message : String(err)}`);
   });
   fs.copyFileSync(path.join(DASHBOARD_SOURCE_DIR, 'index.html'), path.join(outDir, 'index.html'));
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+  const bytes = Object.entries(result.metafile.outputs)
+    .filter(([file]) => !file.endsWith('.map'))
+    .reduce((sum, [, o]) => sum + o.bytes, 0);
   return { outDir, bytes };
 }
