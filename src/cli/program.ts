@@ -10,6 +10,7 @@ import { SUITES, haDrillOperation, type SuiteName } from '../workflows/haDrillTy
 import type { RebalanceAndDrainInput } from '../workflows/rebalanceTypes.js';
 import type { CleanupInput, DeployLabInput, LabInput, RegisterWorkersInput } from '../workflows/inputs.js';
 import type { CliIO, LabRunRequest, RunDeps } from './runLabWorkflow.js';
+import { addApiTokenCommand } from './apiTokenCommand.js';
 import { addHistoryCommands } from './historyCommands.js';
 import { addScheduleCommands } from './scheduleCommands.js';
 import { addDrainOptions, addMoveOptions, addTransferModeOption, moveOperation, readMoveInput } from './rebalanceOptions.js';
@@ -181,6 +182,7 @@ export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {
 
   addScheduleCommands(program, io, result);
   addHistoryCommands(program, io, result);
+  addApiTokenCommand(program, io, result);
 
   return program;
 }

@@ -71,6 +71,15 @@ function bundleTargets(body: unknown): FhirTarget[] | undefined {
   return targets;
 }
 
+function diagnosticsOf(payload: string): string | undefined {
+  try {
+    const issue = (JSON.parse(payload) as { issue?: { diagnostics?: unknown }[] }).issue?.[0];
+    return typeof issue?.diagnostics === 'string' ? issue.diagnostics : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** auth/login -> login; admin/users/x -> admin-users (the audit subtype of a non-FHIR route). */
 function subtypeOfPath(url: string): string {
   const [first, second] = pathOf(url).split('/').filter(Boolean);
@@ -144,6 +153,8 @@ export async function installAuth(app: FastifyInstance, options: ApiAuthOptions)
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const audit = request.audit;
     if (!audit) return payload;
+    // A refusal or failure keeps the reason it was answered with (AuditEvent.outcomeDesc).
+    if (reply.statusCode >= 400 && !audit.detail && typeof payload === 'string') audit.detail = diagnosticsOf(payload);
     try {
       await audit.finish(options.db, reply.statusCode);
       return payload;

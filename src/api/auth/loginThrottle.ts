@@ -28,7 +28,7 @@ export async function lockedForSeconds(db: Queryable, username: string, address:
 
 export async function recordFailure(db: Queryable, username: string, address: string): Promise<void> {
   // Two statements, not a modifying CTE: Citus plans those poorly on reference tables.
-  await db.query('DELETE FROM api_login_failures WHERE failed_at < clock_timestamp() - make_interval(secs => $1)', [WINDOW_SECONDS]);
+  await db.query('DELETE FROM api_login_failures WHERE failed_at < now() - make_interval(secs => $1)', [WINDOW_SECONDS]);
   await db.query('INSERT INTO api_login_failures (username, address) VALUES ($1, $2)', [username, address]);
 }
 

@@ -5,13 +5,17 @@
  * SQL-looking search input, and (last) that every request of the run left exactly one AuditEvent.
  */
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureApiSecrets, passwordFile } from '../../../src/api/auth/bootstrap.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { issueAccessToken } from '../../../src/api/auth/accessTokens.js';
-import { ROLE_SCOPES } from '../../../src/api/auth/roles.js';
+import { ROLES, ROLE_SCOPES } from '../../../src/api/auth/roles.js';
 import { generateSigningKey, readSigningKey } from '../../../src/api/auth/signingKey.js';
 import { isAudited } from '../../../src/api/auth/publicPaths.js';
 import { loadR4Definitions, r4Problems } from '../../../src/api/fhir/validation.js';
 import type { AuthApiLab, Send } from '../../support/authApiLab.js';
+import { runCli } from '../../cli/runCli.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -370,6 +374,59 @@ export function securitySuite(start: () => Promise<AuthApiLab>): void {
       expect((await http('POST', '/auth/logout', { body: { refresh_token: session.refresh_token } })).status).toBe(204);
       expect((await http('POST', '/auth/refresh', { body: { refresh_token: session.refresh_token } })).status).toBe(401);
     });
+  });
+
+  describe('ensureApiSecrets (what deploy calls)', () => {
+    test('keeps the key and passwords 0600 in a 0700 dir, and a second run changes nothing', async () => {
+      const mode = (f: string) => fs.statSync(f).mode & 0o777;
+      expect(mode(lab.secretsDir)).toBe(0o700);
+      expect(mode(path.join(lab.secretsDir, 'api-users'))).toBe(0o700);
+      expect(mode(path.join(lab.secretsDir, 'api-signing-key.pem'))).toBe(0o600);
+      const before = Object.fromEntries(Object.keys(ROLE_SCOPES).map((u) => [u, lab.password(u)]));
+      for (const u of Object.keys(before)) expect(mode(passwordFile(lab.secretsDir, u))).toBe(0o600);
+      const again = await ensureApiSecrets({ secretsDir: lab.secretsDir, db: lab.db });
+      expect(again.users.map((u) => [u.username, u.created, u.passwordWritten])).toEqual(ROLES.map((u) => [u, false, false]));
+      for (const [u, p] of Object.entries(before)) expect(lab.password(u)).toBe(p);
+      const { rows } = await lab.db.query<{ username: string; role: string; documento_id: string | null }>(
+        "SELECT username, role, documento_id::text FROM api_users WHERE username IN ('admin', 'practitioner', 'patient', 'auditor') ORDER BY username",
+      );
+      expect(rows).toEqual([
+        { username: 'admin', role: 'admin', documento_id: null },
+        { username: 'auditor', role: 'auditor', documento_id: null },
+        { username: 'patient', role: 'patient', documento_id: own },
+        { username: 'practitioner', role: 'practitioner', documento_id: null },
+      ]);
+    });
+
+    test('a lost password file gets a new password that works, the old one no longer does', async () => {
+      const old = lab.password('auditor');
+      fs.rmSync(passwordFile(lab.secretsDir, 'auditor'));
+      const result = await ensureApiSecrets({ secretsDir: lab.secretsDir, db: lab.db });
+      expect(result.users.find((u) => u.username === 'auditor')?.passwordWritten).toBe(true);
+      const fresh = lab.password('auditor');
+      expect(fresh).not.toBe(old);
+      expect((await login('auditor', old, lab.client('127.0.0.60'))).status).toBe(401);
+      const res = await login('auditor', fresh, lab.client('127.0.0.60'));
+      expect(res.status).toBe(200);
+      tokens.auditor = res.body.access_token;
+    });
+  });
+
+  describe('citus-lab api token', () => {
+    test('prints a fresh token for an account (and nothing else); an unknown account is an error', async () => {
+      const spec = lab.lab.spec;
+      const labArgs = ['--data-dir', spec.dataDir, '--cluster', spec.cluster, '--base-port', String(spec.basePort), '--workers', String(spec.workers), '--database', spec.database];
+      const run = await runCli(['api', 'token', '--user', 'patient', ...labArgs]);
+      expect(run.code).toBe(0);
+      const token = run.stdout.trim();
+      expect(run.stdout).toBe(`${token}\n`);
+      expect((await http('GET', `/Patient/${own}`, { token })).status).toBe(200);
+      expect((await http('GET', `/Patient/${other}`, { token })).status).toBe(404);
+      const unknown = await runCli(['api', 'token', '--user', 'nobody', ...labArgs]);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr).toMatch(/no active API user nobody/);
+      expect(unknown.stdout).toBe('');
+    }, 120_000);
   });
 
   describe('login lockout', () => {
