@@ -37,7 +37,13 @@ suite('admin cluster card on Citus, in chromium', () => {
     await page.getByLabel('Password').fill(lab.password('admin'));
     await page.getByRole('button', { name: 'Sign in' }).click();
     const card = page.getByTestId('admin-cluster');
-    await card.getByText(/^Citus \d+\.\d+/).waitFor();
+    try {
+      // Generous: a Citus lab, chromium and the rest of the suite share two cores.
+      await card.getByText(/^Citus \d+\.\d+/).waitFor({ timeout: 90_000 });
+    } catch (err) {
+      await watched.screenshot('admin-cluster-citus-failure');
+      throw new Error(`no Citus line on the cluster card; page: ${await page.locator('body').innerText()}; problems: ${watched.problems.join('; ')}`, { cause: err });
+    }
 
     const { rows } = await lab.db.query<{ node: string; shards: string }>(
       `SELECT n.nodename || ':' || n.nodeport AS node, count(p.placementid) AS shards
@@ -55,5 +61,5 @@ suite('admin cluster card on Citus, in chromium', () => {
     await watched.screenshot('admin-cluster-citus');
     console.log(`dashboard screenshot: ${path.join(SCREENSHOT_DIR, 'admin-cluster-citus.png')}`);
     expect(watched.problems).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -124,6 +124,11 @@ describeIfChromium('dashboards in chromium', () => {
   test('practitioner: finds the patient, sees the record with its chart, records an observation', async () => {
     const watched = await login('practitioner');
     const { page } = watched;
+    // By family name first (a starts-with search), then by id.
+    const { rows: names } = await lab.db.query<{ apellido: string }>('SELECT apellido FROM pacientes WHERE documento_id = $1', [patientId]);
+    await page.getByLabel('Find a patient (name or id)').fill(names[0]?.apellido ?? '?');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator(`button[data-patient="${patientId}"]`).waitFor();
     await page.getByLabel('Find a patient (name or id)').fill(patientId);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.locator(`button[data-patient="${patientId}"]`).click();
