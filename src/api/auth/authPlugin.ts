@@ -117,7 +117,12 @@ export async function installAuth(app: FastifyInstance, options: ApiAuthOptions)
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.fhirTarget;
     const principal = request.principal;
-    if (!target || !principal) return;
+    if (!principal) return;
+    // Fail closed: a FHIR route the request could not be read as (an odd encoding of its path, say) is refused,
+    // never let through without a decision.
+    const routeType = request.routeOptions.config.resourceType;
+    if (routeType && target?.type !== routeType) return sendOutcome(reply, 403, 'this request could not be matched to a FHIR interaction');
+    if (!target) return;
     const audit = request.audit;
     if (audit) {
       const where = auditTargetOf(target, (request.query ?? {}) as Record<string, unknown>, principal.documentoId);

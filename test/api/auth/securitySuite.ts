@@ -19,7 +19,8 @@ import { runCli } from '../../cli/runCli.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export function securitySuite(start: () => Promise<AuthApiLab>): void {
+/** Declares the suite; the getter gives later tests (the Citus-only ones) the running lab. */
+export function securitySuite(start: () => Promise<AuthApiLab>): () => AuthApiLab {
   let lab: AuthApiLab;
   let http: Send;
   const tokens: Record<string, string> = {};
@@ -509,4 +510,5 @@ export function securitySuite(start: () => Promise<AuthApiLab>): void {
       for (const s of secrets) expect(dump.rows[0]?.t).not.toContain(s);
     });
   });
+  return () => lab;
 }
