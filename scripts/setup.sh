@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what citus-lab needs and is missing: PostgreSQL 15 server + dev headers (apt), the Temporal
-# CLI v1.5.1 (go install, kept in Go's bin dir outside the repository and reused), npm dependencies.
+# CLI v1.5.1 (go install, kept in Go's bin dir outside the repository and reused), npm dependencies,
+# the dashboards' bundle and chromium for their browser tests.
 # Safe to run again: each step checks first. Citus itself is in no registry here (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +54,23 @@ else
   log "npm dependencies up to date"
 fi
 
-# 5. Citus: optional here, required for a real deploy.
+# 5. The dashboards' bundle (Preact + Chart.js from node_modules, esbuild) into dist/dashboard, which
+#    the API serves at /app/. Built every time: it takes about a second and never needs the network.
+npm run -s build:dashboard
+
+# 6. Chromium for the browser tests of the dashboards (Debian's package; playwright-core drives it,
+#    so no browser is ever downloaded). CITUS_LAB_SKIP_CHROMIUM=1 leaves it out: those tests skip.
+if command -v chromium >/dev/null 2>&1; then
+  log "chromium present: the dashboard browser tests will run"
+elif [ -n "${CITUS_LAB_SKIP_CHROMIUM:-}" ]; then
+  log "skipping chromium (CITUS_LAB_SKIP_CHROMIUM is set): the browser tests will skip"
+else
+  log "installing chromium (apt) for the dashboard browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+# 7. Citus: optional here, required for a real deploy.
 if [ -f "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension/citus.control" ]; then
   log "Citus is installed: deploy --env local will work end to end"
 else

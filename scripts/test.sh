@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc --noEmit -p .
+# The dashboard runs in the browser: its own tsconfig (DOM, JSX).
+npx tsc --noEmit -p src/dashboard
 npx eslint .
 results="$(mktemp)"
 status=0

@@ -37,7 +37,7 @@ export async function serveApi(options: ApiServeOptions): Promise<RunningApi> {
   const connection = await coordinatorConnection(options.spec, options.database ?? options.spec.database, options.connection);
   const pool = createPool(connection.parameters);
   const auth = signingKey ? { signingKey, ...(options.auth?.userCacheMs !== undefined ? { userCacheMs: options.auth.userCacheMs } : {}) } : undefined;
-  const app = await buildApiServer({ pool, onStatement: options.onStatement, ...(auth ? { auth } : {}) });
+  const app = await buildApiServer({ pool, onStatement: options.onStatement, lab: options.spec, ...(auth ? { auth } : {}) });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

@@ -3,9 +3,10 @@
  * documentation are public and unaudited (a load balancer asks /ready every few seconds); the login
  * routes are public but audited, every attempt.
  */
-const OPEN = new Set(['/health', '/ready', '/metadata', '/openapi.json', '/docs', '/auth/login', '/auth/refresh', '/auth/logout']);
-const OPEN_PREFIXES = ['/.well-known/', '/docs/'];
-const UNAUDITED = new Set(['/health', '/ready', '/metadata', '/openapi.json', '/docs', '/metrics']);
+const OPEN = new Set(['/app', '/health', '/ready', '/metadata', '/openapi.json', '/docs', '/auth/login', '/auth/refresh', '/auth/logout']);
+// /app/ is the dashboard's static bundle (no data in it: the page calls the API with the user's token).
+const OPEN_PREFIXES = ['/.well-known/', '/docs/', '/app/'];
+const UNAUDITED = new Set(['/app', '/health', '/ready', '/metadata', '/openapi.json', '/docs', '/metrics']);
 
 export function pathOf(url: string): string {
   const q = url.indexOf('?');

@@ -18,6 +18,9 @@ import { SqlRunner, type StatementObserver } from '../storage/sqlSession.js';
 import { createMetrics } from './metrics.js';
 import { installAuth, type ApiAuthOptions } from '../auth/authPlugin.js';
 import { routeSchema } from './schemas.js';
+import { clusterRoutes } from '../cluster/clusterRoutes.js';
+import { dashboardPlugin } from '../dashboard/dashboardPlugin.js';
+import type { LabSpec } from '../../config/labSpec.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -26,6 +29,8 @@ export interface ApiServerDeps {
   onStatement?: StatementObserver;
   /** Authentication, roles and audit (src/api/auth); without it every route is open (loopback only). */
   auth?: Omit<ApiAuthOptions, 'db'>;
+  /** The lab this API serves: the admin dashboard's cluster overview lists its Temporal runs. */
+  lab?: Pick<LabSpec, 'env' | 'cluster'>;
 }
 
 declare module 'fastify' {
@@ -201,6 +206,9 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
       });
     }
   }
+  // The dashboards (/app/) and the admin's cluster overview (/admin/cluster).
+  await app.register(dashboardPlugin, {});
+  await app.register(clusterRoutes, { pool: deps.pool, ...(deps.lab ? { lab: deps.lab } : {}) });
   await app.ready();
   return app;
 }
