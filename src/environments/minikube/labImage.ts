@@ -2,9 +2,14 @@
  * The image the lab's pods run: built from infra/postgres-citus/ (citusdata/citus:12.1 plus the lab's
  * init SQL) and loaded into minikube. Its tag carries a hash of the files it is built from, so a deploy
  * skips the build when minikube already has this exact image and rebuilds when a file changed.
+ *
+ * The build uses Docker's classic builder (DOCKER_BUILDKIT=0): Debian's docker.io has no BuildKit
+ * (buildx), and the classic builder works everywhere. It ignores `Dockerfile.dockerignore`, so the
+ * build context is a temporary directory holding only the image's inputs, not the repository root.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError } from '../../errors.js';
@@ -40,6 +45,18 @@ export function labImageTag(): string {
   return `${IMAGE_REPOSITORY}:${CITUS_VERSION}-${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** A directory laid out like the repository but holding only the image's inputs (what the tag hashes). */
+export function stageBuildContext(): string {
+  const context = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-image-context-'));
+  for (const file of imageInputs()) {
+    const target = path.join(context, path.relative(REPO_ROOT, file));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(file, target);
+    fs.chmodSync(target, fs.statSync(file).mode & 0o777);
+  }
+  return context;
+}
+
 /** `docker.io/` and `library/` are how minikube lists what `docker` calls by its short name. */
 function sameImage(listed: string, image: string): boolean {
   const normal = (ref: string) => ref.replace(/^docker\.io\//, '').replace(/^library\//, '');
@@ -49,16 +66,22 @@ function sameImage(listed: string, image: string): boolean {
 export async function ensureImageInMinikube(minikube: MinikubeCli, image: string, progress?: ProgressReporter): Promise<'present' | 'loaded'> {
   if ((await minikube.imageList()).some((listed) => sameImage(listed, image))) return 'present';
   progress?.(`docker build ${image}`);
-  await runToolChecked(
-    {
-      tool: 'docker',
-      args: ['build', '--tag', image, '--file', path.join(IMAGE_DIR, 'Dockerfile'), REPO_ROOT],
-      installHint: DOCKER_INSTALL_HINT,
-      timeoutMs: BUILD_TIMEOUT_MS,
-      progress,
-    },
-    buildFailure,
-  );
+  const context = stageBuildContext();
+  try {
+    await runToolChecked(
+      {
+        tool: 'docker',
+        args: ['build', '--tag', image, '--file', path.join(context, path.relative(REPO_ROOT, IMAGE_DIR), 'Dockerfile'), context],
+        env: { DOCKER_BUILDKIT: '0' },
+        installHint: DOCKER_INSTALL_HINT,
+        timeoutMs: BUILD_TIMEOUT_MS,
+        progress,
+      },
+      buildFailure,
+    );
+  } finally {
+    fs.rmSync(context, { recursive: true, force: true });
+  }
   progress?.(`minikube image load ${image}`);
   await minikube.imageLoad(image, progress);
   return 'loaded';
