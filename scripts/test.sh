@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The container tests' engine, compose plugin and images (cached outside the repository); a dockerd this
+# run starts is stopped when it ends, one that was already running is left alone.
+export CITUS_LAB_CONTAINERS_RUN_ID="test-$$"
+trap 'bash scripts/container-test-tools.sh down' EXIT
+bash scripts/container-test-tools.sh up
 npx tsc --noEmit -p .
 # The dashboard runs in the browser: its own tsconfig (DOM, JSX).
 npx tsc --noEmit -p src/dashboard

@@ -5,7 +5,7 @@
  */
 import { Client } from 'pg';
 import { LabError } from '../../errors.js';
-import type { LabEnvironment, LabNode } from '../../environments/labEnvironment.js';
+import type { Credentials, LabEnvironment, LabNode } from '../../environments/labEnvironment.js';
 
 export const APPLICATION_NAME = 'citus-lab';
 /** The database that exists on every cluster from initdb on; used before the lab database does. */
@@ -16,6 +16,18 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Server-side cap for every statement of the session; none by default (COPY may run long). */
   statementTimeoutMs?: number;
+  /** Client-side cap per query, should the server itself stop answering; none by default. */
+  queryTimeoutMs?: number;
+  applicationName?: string;
+  /** Credentials already read (saves a read per connection for callers that reconnect often). */
+  credentials?: Credentials;
+}
+
+/** An open session to one node, and the route it uses (a port-forward on Kubernetes), closed together. */
+export interface NodeConnection {
+  readonly client: Client;
+  readonly node: LabNode;
+  close(): Promise<void>;
 }
 
 export function findNode(env: LabEnvironment, nodeName: string): LabNode {
@@ -33,16 +45,13 @@ export function coordinatorOf(env: LabEnvironment): LabNode {
   return coordinator;
 }
 
-/** Connects to one node, runs `fn`, and always closes the connection. */
-export async function withNodeClient<T>(
-  env: LabEnvironment,
-  nodeName: string,
-  database: string,
-  fn: (client: Client, node: LabNode) => Promise<T>,
-  options: ConnectOptions = {},
-): Promise<T> {
-  const node = findNode(env, nodeName);
-  const { user, password } = await env.credentials();
+/**
+ * Connects to one node through the environment's endpoint when it has one (`openSqlEndpoint`: the node's
+ * `host` may be an in-cluster name this process cannot resolve), else at `host`/`port`. Every SQL path
+ * of the lab connects through here.
+ */
+export async function connectNode(env: LabEnvironment, node: LabNode, database: string, options: ConnectOptions = {}): Promise<NodeConnection> {
+  const { user, password } = options.credentials ?? (await env.credentials());
   // Errors keep naming the node's own address; only the socket goes through the endpoint (a port-forward).
   const endpoint = await env.openSqlEndpoint?.(node);
   const client = new Client({
@@ -51,9 +60,10 @@ export async function withNodeClient<T>(
     user,
     password,
     database,
-    application_name: APPLICATION_NAME,
+    application_name: options.applicationName ?? APPLICATION_NAME,
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     statement_timeout: options.statementTimeoutMs,
+    query_timeout: options.queryTimeoutMs,
   });
   // A node dying between queries emits 'error' on an idle client; without a listener that kills the worker.
   client.on('error', () => undefined);
@@ -64,13 +74,34 @@ export async function withNodeClient<T>(
     await endpoint?.close();
     throw connectError(err, node, database, user);
   }
+  let closed = false;
+  return {
+    client,
+    node,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end().catch(() => undefined);
+      await endpoint?.close();
+    },
+  };
+}
+
+/** Connects to one node, runs `fn`, and always closes the connection. */
+export async function withNodeClient<T>(
+  env: LabEnvironment,
+  nodeName: string,
+  database: string,
+  fn: (client: Client, node: LabNode) => Promise<T>,
+  options: ConnectOptions = {},
+): Promise<T> {
+  const connection = await connectNode(env, findNode(env, nodeName), database, options);
   try {
-    return await fn(client, node);
+    return await fn(connection.client, connection.node);
   } catch (err) {
-    throw queryError(err, node);
+    throw queryError(err, connection.node);
   } finally {
-    await client.end().catch(() => undefined);
-    await endpoint?.close();
+    await connection.close();
   }
 }
 

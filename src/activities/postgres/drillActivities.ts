@@ -31,7 +31,7 @@ export function createDrillActivities(deps: ActivityDeps) {
     async runProbes(spec: LabSpec, plan: DrillPlan, options: ProbeRunOptions): Promise<ProbeRunSummary> {
       return runProbes(await env(spec), plan, options);
     },
-    /** The fault itself, through the platform: SIGKILL (local), container kill (compose), pod delete (minikube). */
+    /** The fault itself, through the platform: SIGKILL of the postmaster (local), of the container’s main process (compose), pod delete (minikube). */
     async injectNodeFault(spec: LabSpec, node: string): Promise<FaultInjected> {
       const injectedAt = Date.now();
       await (await env(spec)).injectFault(node);

@@ -5,10 +5,10 @@
  * hanging past the outage). Runs until the outage is over and every class has been healthy for
  * `settleMs`, or `maxDurationMs` passed; returns the folded outcomes, never raw samples.
  */
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
-import { coordinatorOf, errorMessage } from './connect.js';
+import { connectNode, coordinatorOf, errorMessage, type NodeConnection } from './connect.js';
 import { drillWritesTable } from './drillBaseline.js';
 import { openUnlessUnsupported } from '../api/endpoint.js';
 import { fhirPatientId } from '../api/fhirIds.js';
@@ -24,24 +24,25 @@ const HEARTBEAT_EVERY_MS = 1_000;
 
 /** One class's session; dropped on any failure so the next probe starts from a fresh connection. */
 class ProbeSession {
-  private client: Client | undefined;
+  private connection: NodeConnection | undefined;
 
-  constructor(private readonly connect: () => Promise<Client>) {}
+  constructor(private readonly connect: () => Promise<NodeConnection>) {}
 
   async run<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     try {
-      this.client ??= await this.connect();
-      return await fn(this.client);
+      this.connection ??= await this.connect();
+      return await fn(this.connection.client);
     } catch (err) {
-      this.close();
+      // Not awaited: the next probe must not wait for a dead connection to wind down.
+      void this.close();
       throw err;
     }
   }
 
-  close(): void {
-    const client = this.client;
-    this.client = undefined;
-    void client?.end().catch(() => undefined);
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
   }
 }
 
@@ -117,31 +118,19 @@ function sleep(ms: number): Promise<void> {
 
 export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: ProbeRunOptions): Promise<ProbeRunSummary> {
   const coordinator = coordinatorOf(env);
-  const { user, password } = await env.credentials();
-  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const credentials = await env.credentials();
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-  const connect = async () => {
-    const client = new Client({
-      host: coordinator.host,
-      port: coordinator.port,
-      user,
-      password,
-      database: env.spec.database,
-      application_name: PROBE_APPLICATION_NAME,
-      connectionTimeoutMillis: connectTimeoutMs,
-      statement_timeout: statementTimeoutMs,
+  // Through the environment's endpoint like every other SQL path (on Kubernetes the coordinator's host is
+  // an in-cluster name; the port-forward is the way in).
+  const connect = () =>
+    connectNode(env, coordinator, env.spec.database, {
+      credentials,
+      applicationName: PROBE_APPLICATION_NAME,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs,
       // The client-side bound, should the server itself stop answering.
-      query_timeout: statementTimeoutMs + 500,
+      queryTimeoutMs: statementTimeoutMs + 500,
     });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    return client;
-  };
 
   const apiEndpoint = options.api ? await openUnlessUnsupported(env) : undefined;
   const signal = cancellationSignalIfActivity();
@@ -170,7 +159,8 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
         if (next <= now) next += Math.ceil((now - next + 1) / options.cadenceMs) * options.cadenceMs;
       }
     } finally {
-      session.close();
+      // Awaited: the drill's endpoints (port-forwards on Kubernetes) are all closed when runProbes returns.
+      await session.close();
     }
   };
 

@@ -64,11 +64,6 @@ export class ComposeCli {
     await this.run(['stop']);
   }
 
-  /** SIGKILL, as a crash: Docker counts it as a manual stop, so the restart policy does not bring it back. */
-  async kill(service: string): Promise<void> {
-    await this.run(['kill', '--signal', 'SIGKILL', service]);
-  }
-
   async down(removeVolumes: boolean): Promise<void> {
     await this.run(['down', '--remove-orphans', ...(removeVolumes ? ['--volumes'] : [])]);
   }

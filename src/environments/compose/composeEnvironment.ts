@@ -23,6 +23,7 @@ import {
 import { describePortHolder, isPortFree } from '../local/ports.js';
 import { runToolChecked } from '../platformTool.js';
 import { ComposeCli, DOCKER_INSTALL_HINT, type ComposeContainer } from './composeCli.js';
+import { crashContainer } from './containerCrash.js';
 import { ensureEnvFile, readComposePassword } from './composeEnvFile.js';
 import { readComposeSettings, type ComposeSettings } from './composeSettings.js';
 
@@ -134,7 +135,11 @@ export class ComposeEnvironment implements LabEnvironment {
     return `http://${LOOPBACK}:${apiPortOf(this.spec)}`;
   }
 
-  /** `docker compose kill` (SIGKILL). The container stays down until the next start (deploy, or the drill's recovery). */
+  /**
+   * A crash: SIGKILL of the container's main process from the host. Docker's restart policy
+   * (`restart: unless-stopped`) brings it back, as it would after a real crash; `docker compose kill`
+   * would be a manual stop, which that policy leaves down.
+   */
   async injectFault(nodeName: string): Promise<void> {
     const names = nodeNames(this.spec);
     if (!names.includes(nodeName)) {
@@ -142,7 +147,7 @@ export class ComposeEnvironment implements LabEnvironment {
     }
     const container = (await this.compose.ps()).find((c) => c.service === nodeName);
     if (!container || container.state !== 'running') return; // already down: the fault is in place
-    await this.compose.kill(nodeName);
+    await crashContainer(container.name);
   }
 
   /** `docker compose down`, with `--volumes` only when asked; without Docker there is nothing to remove. */
@@ -160,12 +165,13 @@ export class ComposeEnvironment implements LabEnvironment {
     return nodeNames(this.spec);
   }
 
-  /** The compose file reads these: ports from --base-port, the database name. */
+  /** The compose file reads these: ports from --base-port, the database name, the image when not the default. */
   private variables(): Record<string, string> {
     const vars: Record<string, string> = {
       CITUS_LAB_COORDINATOR_PORT: String(this.spec.basePort),
       CITUS_LAB_API_PORT: String(apiPortOf(this.spec)),
       CITUS_LAB_DATABASE: this.spec.database,
+      ...(this.settings.image ? { CITUS_LAB_COMPOSE_IMAGE: this.settings.image } : {}),
     };
     for (let i = 0; i < this.spec.workers; i++) vars[`CITUS_LAB_WORKER_${i}_PORT`] = String(this.spec.basePort + 1 + i);
     return vars;

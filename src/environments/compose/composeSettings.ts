@@ -14,6 +14,8 @@ export interface ComposeSettings {
   /** Holds CITUS_LAB_POSTGRES_PASSWORD; created by the first deploy when missing (mode 0600). */
   readonly envFile: string;
   readonly waitTimeoutSeconds: number;
+  /** The node image when not the compose file's default (citusdata/citus:12.1), e.g. a local stand-in. */
+  readonly image?: string;
 }
 
 const schema = z.object({
@@ -24,6 +26,10 @@ const schema = z.object({
   CITUS_LAB_COMPOSE_FILE: z.string().optional(),
   CITUS_LAB_COMPOSE_ENV_FILE: z.string().optional(),
   CITUS_LAB_COMPOSE_WAIT_TIMEOUT: z.coerce.number().int().min(1).max(3600, 'at most 3600 seconds').default(180),
+  CITUS_LAB_COMPOSE_IMAGE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/, 'an image reference such as citusdata/citus:12.1')
+    .optional(),
 });
 
 export function readComposeSettings(spec: Pick<LabSpec, 'cluster'>, env: NodeJS.ProcessEnv = process.env): ComposeSettings {
@@ -33,5 +39,6 @@ export function readComposeSettings(spec: Pick<LabSpec, 'cluster'>, env: NodeJS.
     file: path.resolve(s.CITUS_LAB_COMPOSE_FILE ?? path.join(COMPOSE_DIR, 'docker-compose.yml')),
     envFile: path.resolve(s.CITUS_LAB_COMPOSE_ENV_FILE ?? path.join(COMPOSE_DIR, '.env')),
     waitTimeoutSeconds: s.CITUS_LAB_COMPOSE_WAIT_TIMEOUT,
+    ...(s.CITUS_LAB_COMPOSE_IMAGE ? { image: s.CITUS_LAB_COMPOSE_IMAGE } : {}),
   };
 }

@@ -21,7 +21,7 @@ import type {
 } from '../labEnvironment.js';
 import { KubeLab } from '../kubernetes/kubeLab.js';
 import { readKubeSettings, type KubeSettings } from '../kubernetes/kubeSettings.js';
-import { API_IMAGE_DIR, apiImageTag, dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
+import { API_IMAGE_BUILD, apiImageTag, dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
 import { MinikubeCli } from './minikubeCli.js';
 import { readMinikubeSettings, type MinikubeSettings } from './minikubeSettings.js';
 
@@ -112,7 +112,7 @@ export class MinikubeEnvironment implements LabEnvironment {
    */
   async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
     const image = this.minikubeSettings.apiImage ?? apiImageTag();
-    if (!this.minikubeSettings.apiImage) await ensureImageInMinikube(this.minikube, image, progress, path.join(API_IMAGE_DIR, 'Dockerfile'));
+    if (!this.minikubeSettings.apiImage) await ensureImageInMinikube(this.minikube, image, progress, API_IMAGE_BUILD);
     const { started } = await this.lab.startApi(image, progress);
     return { url: this.lab.apiUrl(), started, detail: `Deployment citus-lab-api (${image})` };
   }

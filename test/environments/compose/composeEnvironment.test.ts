@@ -1,8 +1,9 @@
 /**
- * The compose environment against a fake `docker` (test/fixtures/bin/docker): no Docker engine runs on
- * these machines, so this checks the command lines it runs, the env file it writes, and how each failure
- * of Docker turns into a typed error; the compose file itself is checked in composeFile.test.ts.
+ * The compose environment against a fake `docker` (test/fixtures/bin/docker): the command lines it runs,
+ * the env file it writes, and how each failure of Docker turns into a typed error, without an engine.
+ * The same environment against a real engine: composeLab.real.test.ts; the compose file: composeFile.test.ts.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,13 +45,23 @@ test('runs a lab through preflight, provision, start, fault, status and teardown
   expect(await env.startNodes()).toEqual({ started: [], alreadyRunning: ['coordinator', 'worker-0', 'worker-1'] });
   expect((await env.status()).every((n) => n.running)).toBe(true);
 
-  await env.injectFault('worker-1');
-  expect(await env.status()).toEqual([
-    { name: 'coordinator', running: true, detail: 'running (healthy)' },
-    { name: 'worker-0', running: true, detail: 'running (healthy)' },
-    { name: 'worker-1', running: false, detail: 'exited' },
-  ]);
-  await env.injectFault('worker-1'); // already down: nothing more to do
+  // The fault is a crash of the container's main process from the host (the real one runs in
+  // composeLab.real.test.ts); a pid that is not in the container's cgroup is never signalled.
+  const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    tools.set({ FAKE_DOCKER_MAIN_PID: String(bystander.pid) });
+    await expect(env.injectFault('worker-1')).rejects.toMatchObject({
+      type: 'PlatformUnavailable',
+      nonRetryable: true,
+      message: expect.stringContaining('is not visible from this host'),
+    });
+    expect(bystander.exitCode).toBeNull();
+    expect(bystander.signalCode).toBeNull();
+  } finally {
+    bystander.kill();
+  }
+  tools.set({ FAKE_DOCKER_MAIN_PID: '0' });
+  await env.injectFault('worker-1'); // main process not running: nothing to do
   await expect(env.injectFault('worker-7')).rejects.toMatchObject({ type: 'UnknownNode' });
 
   await env.teardown({ removeData: false });
@@ -66,14 +77,14 @@ test('runs a lab through preflight, provision, start, fault, status and teardown
       [...prefix, 'ps', '--all', '--format', 'json', vars], // before the env file exists: a placeholder password
       [...withEnvFile, 'up', '--no-start', 'coordinator', 'worker-0', 'worker-1', vars],
       [...withEnvFile, 'up', '--detach', '--wait', '--wait-timeout', '180', 'coordinator', 'worker-0', 'worker-1', vars],
-      [...withEnvFile, 'kill', '--signal', 'SIGKILL', 'worker-1', vars],
+      ['inspect', '--format', '{{.State.Pid}} {{.Id}}', 'citus-lab-cmp-worker-1-1'],
       [...withEnvFile, 'down', '--remove-orphans', vars],
       [...withEnvFile, 'down', '--remove-orphans', '--volumes', vars],
     ]),
   );
-  // `--volumes` only when data is to go, and exactly one kill (the second fault found it down).
+  // `--volumes` only when data is to go; never `docker compose kill` (a manual stop for Docker).
   expect(docker.filter((c) => c.includes('down')).map((c) => c.includes('--volumes'))).toEqual([false, true]);
-  expect(docker.filter((c) => c.includes('kill'))).toHaveLength(1);
+  expect(docker.filter((c) => c.includes('kill'))).toHaveLength(0);
 });
 
 test('startApi brings up the api service (built from the repository) and waits for its health check; the URL is loopback', async () => {

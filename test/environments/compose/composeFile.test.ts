@@ -28,11 +28,15 @@ interface Service {
 
 const doc = parse(fs.readFileSync(FILE, 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 
-test('defines exactly the lab nodes and its API, the nodes from citusdata/citus:12.1, with logical WAL, health check and restart policy', () => {
+test('defines exactly the lab nodes and its API, the nodes from citusdata/citus:12.1 (unless CITUS_LAB_COMPOSE_IMAGE), with logical WAL, health check and restart policy', () => {
   expect(Object.keys(doc.services)).toEqual([...NODES, 'api']);
   for (const name of NODES) {
     const s = doc.services[name] as Service;
-    expect({ name, image: s.image, restart: s.restart }).toEqual({ name, image: 'citusdata/citus:12.1', restart: 'unless-stopped' });
+    expect({ name, image: s.image, restart: s.restart }).toEqual({
+      name,
+      image: '${CITUS_LAB_COMPOSE_IMAGE:-citusdata/citus:12.1}',
+      restart: 'unless-stopped',
+    });
     expect(s.command?.join(' ')).toContain('-c wal_level=logical');
     expect(s.healthcheck?.test?.join(' ')).toMatch(/pg_isready/);
     expect(s.environment?.CITUS_LAB_ROLE).toBe(name === 'coordinator' ? 'coordinator' : 'worker');

@@ -76,6 +76,10 @@ describe('the lab image', () => {
     const build = tools.calls('docker');
     expect(build).toHaveLength(1);
     expect(build[0]?.slice(0, 5)).toEqual(['build', '--tag', image, '--file', expect.stringMatching(/infra\/postgres-citus\/Dockerfile$/)]);
+    // The classic builder (Debian's docker.io has no BuildKit), from a context of the image's inputs only.
+    expect(build[0]?.at(-1)).toBe('[DOCKER_BUILDKIT=0]');
+    const context = fs.readFileSync(path.join(tools.stateDir, 'build-context'), 'utf8').trim().split('\n').sort();
+    expect(context).toEqual(['infra/postgres-citus/Dockerfile', 'infra/postgres-citus/initdb/010-citus-lab-database.sh', 'sql/schema.sql']);
     expect(tools.calls('minikube').filter((c) => c[0] === 'image')).toEqual([
       ['image', 'ls', '--profile', 'lab-profile'],
       ['image', 'load', image, '--profile', 'lab-profile'],
