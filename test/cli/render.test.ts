@@ -81,3 +81,15 @@ test('status prints a node table and the Citus workers', () => {
   ]);
   expect(table(['A'], [])).toEqual(['A']);
 });
+
+test('status shows the API: its URL, ready or not, and its pid', () => {
+  const base = { cluster: 'lab', env: 'local', message: 'ok', coordinatorReachable: false, nodes: [], citusWorkers: [], steps: [] };
+  const ready = summarizeStatus({ ...base, api: { url: 'http://127.0.0.1:15532', running: true, ready: true, pid: 77, detail: 'running' } });
+  expect(ready).toContain('FHIR API: http://127.0.0.1:15532 (ready, pid 77)');
+  const down = summarizeStatus({ ...base, api: { url: 'http://127.0.0.1:15532', running: false, ready: false, detail: 'not started (deploy starts it)' } });
+  expect(down).toContain('FHIR API: http://127.0.0.1:15532 (not started (deploy starts it))');
+  const starting = summarizeStatus({ ...base, api: { url: 'http://127.0.0.1:15532', running: true, ready: false, pid: 78 } });
+  expect(starting).toContain('FHIR API: http://127.0.0.1:15532 (running, not ready, pid 78)');
+  // Results of workers from before the API have no `api`: no line at all.
+  expect(summarizeStatus(base).some((l) => l.startsWith('FHIR API'))).toBe(false);
+});

@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { apiPortOf, labSpecSchema, type LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import type { LabLayout } from './labLayout.js';
+import { withSpawnLock } from './spawnLock.js';
 import { describePortHolder, isPortFree } from './ports.js';
 
 /** Loopback only until the API has authentication (issue 9). */
@@ -144,38 +145,7 @@ function logTail(file: string): string {
  */
 export async function ensureApiProcess(layout: LabLayout, launch: ApiLaunch, timeoutMs = START_TIMEOUT_MS): Promise<{ pid: number; started: boolean }> {
   // The supervisor and a deploy may both find the API down at once: one starts it, the other then finds it running.
-  return withSpawnLock(layout, timeoutMs + STOP_TIMEOUT_MS, () => startUnlocked(layout, launch, timeoutMs));
-}
-
-async function withSpawnLock<T>(layout: Pick<LabLayout, 'clusterDir'>, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(layout.clusterDir, 'api.lock');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o644 });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(fs.readFileSync(lock, { encoding: 'utf8', flag: 'a+' }));
-      if (!Number.isInteger(owner) || owner <= 0 || !alive(owner)) fs.rmSync(lock, { force: true }); // its holder died
-      else if (Date.now() > deadline) throw new LabError('CommandFailed', `Process ${owner} has held ${lock} for too long; remove it if that process is gone.`);
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return withSpawnLock(path.join(layout.clusterDir, 'api.lock'), timeoutMs + STOP_TIMEOUT_MS, () => startUnlocked(layout, launch, timeoutMs));
 }
 
 async function startUnlocked(layout: LabLayout, launch: ApiLaunch, timeoutMs: number): Promise<{ pid: number; started: boolean }> {
