@@ -5,7 +5,8 @@
 #
 #   container-test-tools.sh up    Citus on the host? -> Docker engine (Debian's docker.io; dockerd started when
 #                                 none answers) -> Compose v2 plugin (built from the Go module proxy) -> Debian
-#                                 base image -> the lab's stand-in image for citusdata/citus:12.1. Writes the
+#                                 base image -> the lab's stand-in image for citusdata/citus:12.1 -> the real
+#                                 Kubernetes node's binaries (scripts/k8s-node-tools.sh). Writes the
 #                                 result to $CONTAINERS_CACHE/tests.env (read by test/support/containers.ts):
 #                                 CITUS_LAB_TEST_COMPOSE_IMAGE=<image>, or CITUS_LAB_TEST_CONTAINERS_SKIP=<why>.
 #   container-test-tools.sh down  Stops dockerd only if `up` of this same test run (CITUS_LAB_CONTAINERS_RUN_ID)
@@ -36,6 +37,9 @@ up() {
   bash "$here/compose-plugin.sh"
   local image
   image="$(bash "$here/lab-image.sh" | tail -n 1)"
+  # The real Kubernetes node's binaries (kubelet, kube-proxy, kubectl, CoreDNS) for the --env minikube
+  # tests; they run the same image. Skipped with the control-plane build (CITUS_LAB_SKIP_K8S_TOOLS).
+  if [ -z "${CITUS_LAB_SKIP_K8S_TOOLS:-}" ]; then bash "$here/../k8s-node-tools.sh" >/dev/null; fi
   printf 'CITUS_LAB_TEST_COMPOSE_IMAGE=%s\n' "$image" >"$RESULT"
   log "ready in $((SECONDS - started)) s: $image"
 }

@@ -49,7 +49,7 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   /** API server URL, always on 127.0.0.1. */
   readonly server: string;
-  /** The fake node kwok keeps Ready, so pods get scheduled and become Ready. */
+  /** The fake node kwok keeps Ready, so pods get scheduled and become Ready ('' with `fakeNode: false`). */
   readonly nodeName: string;
   readonly kubeConfig: KubeConfig;
   /** Stops every component and removes the temp dir; safe to call twice. */
@@ -100,6 +100,8 @@ export function describeIfKubeTools(name: string, fn: () => void): void {
 export interface StartControlPlaneOptions {
   /** Upper bound for the whole start, node Ready included. Two busy cores: be generous. */
   readonly timeoutMs?: number;
+  /** A fake kwok node (default true); without it pods wait for a real node to join (test/support/kubeNode.ts). */
+  readonly fakeNode?: boolean;
 }
 
 /**
@@ -134,6 +136,10 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       'options:',
       '  bindAddress: 127.0.0.1',
       ...KWOKCTL_PORT_OPTIONS.map((option, i) => `  ${option}: ${ports[i]}`),
+      // A real node's kubelet is reached at its InternalIP: its hostname resolves nowhere here.
+      ...(options.fakeNode ?? true
+        ? []
+        : ['componentsPatches:', '  - name: kube-apiserver', '    extraArgs:', '      - key: kubelet-preferred-address-types', '        value: InternalIP']),
       '',
     ].join('\n'),
   );
@@ -196,15 +202,18 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
     const server = kubeConfig.getCurrentCluster()?.server;
     if (!server) throw new Error(`kwokctl wrote no cluster server into ${kubeconfigPath}`);
 
-    await kwokctl(['scale', 'node', '--name', name, '--replicas', '1'], remaining());
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    const nodes = await core.listNode();
-    const node = nodes.items[0]?.metadata?.name;
-    if (!node) throw new Error('kwokctl scale node created no node');
-    await waitFor(`node ${node} Ready`, deadline, async () => {
-      const n = await core.readNode({ name: node });
-      return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    });
+    let node = '';
+    if (options.fakeNode ?? true) {
+      await kwokctl(['scale', 'node', '--name', name, '--replicas', '1'], remaining());
+      const nodes = await core.listNode();
+      node = nodes.items[0]?.metadata?.name ?? '';
+      if (!node) throw new Error('kwokctl scale node created no node');
+      await waitFor(`node ${node} Ready`, deadline, async () => {
+        const n = await core.readNode({ name: node });
+        return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      });
+    }
     // Pod creation fails until the service-account controller made the namespace's default account.
     await waitFor('default service account', deadline, async () => {
       await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
