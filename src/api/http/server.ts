@@ -116,8 +116,6 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     return send(reply, { status: error.status, body: error.outcome });
   });
 
-  if (deps.auth) await installAuth(app, { db: deps.pool, ...deps.auth });
-
   app.addHook('onResponse', async (request, reply) => {
     const config = request.routeOptions.config;
     metrics.observe(config.interaction ?? 'other', config.resourceType ?? '', reply.statusCode, reply.elapsedTime / 1000);
@@ -130,6 +128,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // After swagger (so /openapi.json lists the auth routes too), before every route it must guard.
+  if (deps.auth) await installAuth(app, { db: deps.pool, ...deps.auth });
 
   app.get('/openapi.json', { schema: { hide: true }, config: { interaction: 'openapi' } }, async () => app.swagger());
   app.get('/health', { schema: routeSchema('health'), config: { interaction: 'health' } }, async () => ({ status: 'up' }));

@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureApiSecrets, passwordFile } from '../../../src/api/auth/bootstrap.js';
+import { ensureLabApiSecrets } from '../../../src/api/auth/labSecrets.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { issueAccessToken } from '../../../src/api/auth/accessTokens.js';
 import { ROLES, ROLE_SCOPES } from '../../../src/api/auth/roles.js';
@@ -68,6 +69,11 @@ export function securitySuite(start: () => Promise<AuthApiLab>): () => AuthApiLa
         expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
         expect(res.body.resourceType).toBe('OperationOutcome');
       }
+    });
+
+    test('the OpenAPI document lists the auth, admin and AuditEvent routes', async () => {
+      const paths = Object.keys(((await http('GET', '/openapi.json')).body as { paths: Record<string, unknown> }).paths);
+      expect(paths).toEqual(expect.arrayContaining(['/auth/login', '/auth/refresh', '/auth/logout', '/admin/users', '/admin/api-keys', '/AuditEvent', '/Patient/{id}']));
     });
 
     test('the JWKS publishes the key whose kid the tokens carry, and no private part', async () => {
@@ -388,6 +394,10 @@ export function securitySuite(start: () => Promise<AuthApiLab>): () => AuthApiLa
       const again = await ensureApiSecrets({ secretsDir: lab.secretsDir, db: lab.db });
       expect(again.users.map((u) => [u.username, u.created, u.passwordWritten])).toEqual(ROLES.map((u) => [u, false, false]));
       for (const [u, p] of Object.entries(before)) expect(lab.password(u)).toBe(p);
+      // The same through the lab's spec (what a deploy activity calls).
+      const bySpec = await ensureLabApiSecrets(lab.lab.spec);
+      expect(bySpec.kid).toBe(again.kid);
+      expect(bySpec.users.every((u) => !u.created && !u.passwordWritten)).toBe(true);
       const { rows } = await lab.db.query<{ username: string; role: string; documento_id: string | null }>(
         "SELECT username, role, documento_id::text FROM api_users WHERE username IN ('admin', 'practitioner', 'patient', 'auditor') ORDER BY username",
       );
