@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { citusAvailability } from './citus.js';
 
 export interface ContainerAvailability {
   /** The stand-in for citusdata/citus:12.1 the compose tests run, when everything is there. */
@@ -44,6 +45,9 @@ function docker(args: string[]): { ok: boolean; out: string } {
 
 function detect(): ContainerAvailability {
   if (process.env.CITUS_LAB_SKIP_CONTAINERS) return { reason: 'CITUS_LAB_SKIP_CONTAINERS is set' };
+  // The image carries the host's Citus; without it (or with CITUS_LAB_TEST_NO_CITUS) there is nothing to test.
+  const citus = citusAvailability();
+  if (!citus.installed) return { reason: `Citus is not installed (${citus.reason})` };
   const setup = readSetupResult();
   if (setup.CITUS_LAB_TEST_CONTAINERS_SKIP) return { reason: setup.CITUS_LAB_TEST_CONTAINERS_SKIP };
   const image = process.env.CITUS_LAB_TEST_COMPOSE_IMAGE ?? setup.CITUS_LAB_TEST_COMPOSE_IMAGE;
