@@ -25,6 +25,12 @@ export interface LoadOptions {
   searchIds: string[];
   durationSeconds: number;
   connections: number;
+  /** A bearer token: the lab's API requires one (src/api/auth); plain PostgreSQL's runs without auth. */
+  token?: string;
+}
+
+function authHeader(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 const FHIR_JSON = 'application/fhir+json';
@@ -41,7 +47,7 @@ function observation(patientId: string, n: number) {
 }
 
 /** Gives each of `ids` 20 observations or more (the sample data has 3 per patient), through the API itself. */
-export async function prepareSearchPatients(url: string, ids: string[], perPatient = 17): Promise<void> {
+export async function prepareSearchPatients(url: string, ids: string[], token?: string, perPatient = 17): Promise<void> {
   const jobs = ids.flatMap((id) => Array.from({ length: perPatient }, (_, n) => ({ id, n })));
   let next = 0;
   const worker = async () => {
@@ -49,7 +55,7 @@ export async function prepareSearchPatients(url: string, ids: string[], perPatie
       const job = jobs[next++]!;
       const res = await fetch(`${url}/Observation`, {
         method: 'POST',
-        headers: { 'content-type': FHIR_JSON, prefer: 'return=minimal' },
+        headers: { 'content-type': FHIR_JSON, prefer: 'return=minimal', ...authHeader(token) },
         body: JSON.stringify(observation(job.id, job.n)),
       });
       await res.body?.cancel();
@@ -94,7 +100,7 @@ export async function runLoad(url: string, scenario: Scenario, options: LoadOpti
     url,
     connections: options.connections,
     duration: options.durationSeconds,
-    headers: { accept: FHIR_JSON },
+    headers: { accept: FHIR_JSON, ...authHeader(options.token) },
     requests: requestsFor(scenario, options),
   });
   return {

@@ -4,6 +4,8 @@
  * with the same schema and data in the same run. Targets (issue 9, 2-core machine): reads >= 3,000
  * req/s with p99 <= 25 ms, creates >= 1,000/s.
  */
+import { tokenForUser } from '../../src/api/auth/tokenForUser.js';
+import { parseLabSpec } from '../../src/config/labSpec.js';
 import { DOCUMENT_BASE } from '../../src/activities/postgres/sampleRows.js';
 import { SCENARIOS, prepareSearchPatients, runLoad, type LoadOptions, type LoadResult, type Scenario } from '../apiLoad.js';
 import { benchLab, disposeBenchLab, runLabCli } from '../labCli.js';
@@ -22,13 +24,13 @@ const TARGETS: Record<Scenario, string> = {
   'patient $everything': '',
 };
 
-async function measure(ctx: Parameters<BenchSection['run']>[0], target: string, url: string): Promise<Map<Scenario, LoadResult[]>> {
+async function measure(ctx: Parameters<BenchSection['run']>[0], target: string, url: string, token?: string): Promise<Map<Scenario, LoadResult[]>> {
   const patientIds = Array.from({ length: PATIENTS }, (_, i) => String(DOCUMENT_BASE + 1 + i));
   // Every 200th patient: spread over the shards.
   const searchIds = Array.from({ length: SEARCH_PATIENTS }, (_, i) => String(DOCUMENT_BASE + 1 + i * 200));
   ctx.log(`${target}: giving ${SEARCH_PATIENTS} patients 20 observations each for the search scenario...`);
-  await prepareSearchPatients(url, searchIds);
-  const options: LoadOptions = { patientIds, searchIds, durationSeconds: DURATION_S, connections: CONNECTIONS };
+  await prepareSearchPatients(url, searchIds, token);
+  const options: LoadOptions = { patientIds, searchIds, durationSeconds: DURATION_S, connections: CONNECTIONS, ...(token ? { token } : {}) };
   const results = new Map<Scenario, LoadResult[]>();
   for (let run = 0; run < ctx.runs; run++) {
     for (const scenario of SCENARIOS) {
@@ -73,14 +75,18 @@ export const apiSection: BenchSection = {
       const { result } = await runLabCli(lab, 'deploy', ['--patients', String(PATIENTS)]);
       const url = (result.api as { url?: string } | undefined)?.url;
       if (!url) throw new Error(`deploy returned no API URL (status ${String(result.status)})`);
-      out.push(...figures('Citus (coordinator + 2 workers)', await measure(ctx, 'Citus', url)));
+      // As a practitioner, so every request also pays for its token check and its AuditEvent.
+      const spec = parseLabSpec({ env: 'local', dataDir: lab.dataDir, basePort: lab.basePort });
+      const token = await tokenForUser(spec, 'practitioner');
+      out.push(...figures('Citus (coordinator + 2 workers), authenticated + audited', await measure(ctx, 'Citus', url, token)));
     } finally {
       await disposeBenchLab(lab);
     }
     ctx.log(`starting a plain PostgreSQL with the same schema and ${PATIENTS} patients...`);
     const plain = await startPlainApi(ctx.workDir, ctx.basePort + 4, ctx.basePort + 7, PATIENTS);
     try {
-      out.push(...figures('plain PostgreSQL', await measure(ctx, 'plain PostgreSQL', plain.url)));
+      // `api serve --pg-host` serves without auth (loopback only): no token check, no AuditEvent.
+      out.push(...figures('plain PostgreSQL, no auth', await measure(ctx, 'plain PostgreSQL', plain.url)));
     } finally {
       await plain.stop();
     }

@@ -13,7 +13,7 @@ import type { CliIO } from './runLabWorkflow.js';
 import type { ApiServeRequest } from './apiServe.js';
 import { addApiTokenCommand, apiCommandGroup } from './apiTokenCommand.js';
 
-/** Loopback until the API has authentication; 0.0.0.0 is for containers whose port is published on loopback. */
+/** 0.0.0.0 only with authentication: a lab's API has it; `--pg-host` serves without it, so serveApi keeps that on loopback. */
 export const API_HOSTS = ['127.0.0.1', '0.0.0.0'] as const;
 
 export function addApiCommands(program: Command, io: CliIO, result: ProgramResult): void {

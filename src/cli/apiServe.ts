@@ -29,6 +29,7 @@ export type ServeApi = (options: {
   port: number;
   database?: string;
   connection?: ApiConnection;
+  auth?: { secretsDir: string };
 }) => Promise<{ url: string; close(): Promise<void> }>;
 
 /** A server that does not close within this is left to the process exit. */
@@ -37,12 +38,13 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export async function serveUntilStopped(request: ApiServeRequest, io: CliIO, serve?: ServeApi): Promise<number> {
   const start: ServeApi = serve ?? (await import('../api/serve.js')).serveApi;
   const { spec, host, port, connection } = request;
-  if (host !== '127.0.0.1') {
-    io.stderr.write(`Listening on ${host}: the API has no authentication yet; publish its port on loopback only.\n`);
-  }
+  // A lab's API logs users in with the key and accounts deploy left in the lab's secrets (src/api/auth);
+  // `--pg-host` serves some other PostgreSQL without them, so only on loopback (serveApi refuses more).
+  const { apiSecretsDir } = await import('../api/auth/bootstrap.js');
+  const auth = connection ? undefined : { secretsDir: apiSecretsDir(spec) };
   let server;
   try {
-    server = await start({ spec, host, port, database: spec.database, ...(connection ? { connection } : {}) });
+    server = await start({ spec, host, port, database: spec.database, ...(connection ? { connection } : {}), ...(auth ? { auth } : {}) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new LabError('PortInUse', `Port ${port} is already in use: stop what listens there, or choose another port with --api-port.`, {

@@ -20,6 +20,7 @@ import {
   type ProvisionResult,
   type StartResult,
 } from '../labEnvironment.js';
+import { apiNotOnPlatform } from '../containerApi.js';
 import { describePortHolder, isPortFree } from '../local/ports.js';
 import { runToolChecked } from '../platformTool.js';
 import { ComposeCli, DOCKER_INSTALL_HINT, type ComposeContainer } from './composeCli.js';
@@ -31,7 +32,6 @@ const LOOPBACK = '127.0.0.1';
 const POSTGRES_PORT = 5432;
 const SUPERUSER = 'postgres';
 /** The FHIR API's service (infra/compose/docker-compose.yml), published on 127.0.0.1:<api port>. */
-const API_SERVICE = 'api';
 
 export class ComposeEnvironment implements LabEnvironment {
   readonly kind = 'compose' as const;
@@ -113,26 +113,17 @@ export class ComposeEnvironment implements LabEnvironment {
     });
   }
 
-  /** `up --detach --wait api`: builds the image the first time; the compose restart policy keeps it up. */
-  async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
-    readComposePassword(this.settings.envFile);
-    const before = (await this.compose.ps()).find((c) => c.service === API_SERVICE);
-    await this.compose.up([API_SERVICE], progress);
-    return { url: this.apiUrl(), started: !isRunning(before), detail: `compose service ${API_SERVICE}` };
+  /** Not yet: see containerApi.ts. The compose file defines the `api` service for when it can. */
+  async startApi(): Promise<ApiStartResult> {
+    throw apiNotOnPlatform('compose');
   }
 
   async openApiEndpoint(): Promise<ApiEndpoint> {
-    return { url: this.apiUrl(), close: async () => {} };
+    throw apiNotOnPlatform('compose');
   }
 
   async apiState(): Promise<ApiState> {
-    const c = (await this.compose.ps()).find((x) => x.service === API_SERVICE);
-    if (!c) return { url: this.apiUrl(), running: false, detail: 'no container (deploy starts it)' };
-    return { url: this.apiUrl(), running: c.state === 'running', detail: `${c.state}${c.health ? ` (${c.health})` : ''}` };
-  }
-
-  private apiUrl(): string {
-    return `http://${LOOPBACK}:${apiPortOf(this.spec)}`;
+    return { url: `http://${LOOPBACK}:${apiPortOf(this.spec)}`, running: false, detail: 'not run on compose yet (api serve --env compose serves it)' };
   }
 
   /**

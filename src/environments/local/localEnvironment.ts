@@ -190,7 +190,12 @@ export class LocalEnvironment implements LabEnvironment {
    */
   async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
     const launch = apiLaunchFor(this.spec);
-    fs.mkdirSync(this.layout.logsDir, { recursive: true });
+    ensureDir(this.layout.logsDir);
+    // The API signs tokens with the lab's key and logs in the accounts deploy creates (src/api/auth);
+    // idempotent, so every deploy and a restarted API find them in <cluster>/secrets.
+    progress('API signing key and accounts');
+    const { ensureLabApiSecrets } = await import('../../api/auth/labSecrets.js');
+    await ensureLabApiSecrets(this.spec);
     wantApi(this.layout, launch);
     if (this.supervise) {
       await ensureSupervisor(this.layout, { spec: this.spec, preloadCitus: this.preloadCitus, pgBinDir: this.pgBinDir });

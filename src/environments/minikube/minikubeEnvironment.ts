@@ -3,7 +3,6 @@
  * into it, and the nodes are pods of two StatefulSets in one namespace (see ../kubernetes/kubeLab.ts).
  * SQL reaches the pods through port-forwards; Citus metadata holds the pods' stable DNS names.
  */
-import path from 'node:path';
 import type { LabSpec } from '../../config/labSpec.js';
 import { LabError, isLabError } from '../../errors.js';
 import type {
@@ -21,7 +20,8 @@ import type {
 } from '../labEnvironment.js';
 import { KubeLab } from '../kubernetes/kubeLab.js';
 import { readKubeSettings, type KubeSettings } from '../kubernetes/kubeSettings.js';
-import { API_IMAGE_BUILD, apiImageTag, dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
+import { dockerClientVersion, ensureImageInMinikube, labImageTag } from './labImage.js';
+import { apiNotOnPlatform } from '../containerApi.js';
 import { MinikubeCli } from './minikubeCli.js';
 import { readMinikubeSettings, type MinikubeSettings } from './minikubeSettings.js';
 
@@ -105,25 +105,17 @@ export class MinikubeEnvironment implements LabEnvironment {
     return this.lab.status();
   }
 
-  /**
-   * The API image (infra/api/Dockerfile, tagged with a hash of the sources it bakes in) built and
-   * loaded unless minikube has it (CITUS_LAB_API_IMAGE names one to use instead), then its Deployment
-   * and Service (infra/k8s/30-api.yaml) until a pod is Ready.
-   */
-  async startApi(progress: ProgressReporter = () => {}): Promise<ApiStartResult> {
-    const image = this.minikubeSettings.apiImage ?? apiImageTag();
-    if (!this.minikubeSettings.apiImage) await ensureImageInMinikube(this.minikube, image, progress, API_IMAGE_BUILD);
-    const { started } = await this.lab.startApi(image, progress);
-    return { url: this.lab.apiUrl(), started, detail: `Deployment citus-lab-api (${image})` };
+  /** Not yet: see containerApi.ts. infra/k8s/30-api.yaml defines the Deployment for when it can. */
+  async startApi(): Promise<ApiStartResult> {
+    throw apiNotOnPlatform('minikube');
   }
 
   openApiEndpoint(): Promise<ApiEndpoint> {
-    return this.lab.openApiEndpoint();
+    return Promise.reject(apiNotOnPlatform('minikube'));
   }
 
   async apiState(): Promise<ApiState> {
-    if ((await this.minikube.status()).state !== 'running') return { url: this.lab.apiUrl(), running: false, detail: 'minikube is not running' };
-    return { url: this.lab.apiUrl(), ...(await this.lab.apiState()) };
+    return { url: this.lab.apiUrl(), running: false, detail: 'not run on minikube yet (api serve --env minikube serves it)' };
   }
 
   /** Deletes the node's pod with no grace period, as a crash would; its StatefulSet creates a new one. */
