@@ -11,9 +11,11 @@ import { execa } from 'execa';
 import { findPgBinaries } from '../src/environments/local/pgBinaries.js';
 import type { SeedBaseline } from './types.js';
 
-export const SEED_BASELINE = fileURLToPath(new URL('../../shared/bench/seed_baseline.sh', import.meta.url));
+/** `shared/` sits next to the checkout; a git worktree elsewhere points at it with CITUS_LAB_SEED_BASELINE. */
+export const SEED_BASELINE = process.env.CITUS_LAB_SEED_BASELINE || fileURLToPath(new URL('../../shared/bench/seed_baseline.sh', import.meta.url));
 
 export async function runSeedBaseline(basePort: number): Promise<SeedBaseline> {
+  if (!fs.existsSync(SEED_BASELINE)) throw new Error(`no seed baseline script at ${SEED_BASELINE}: set CITUS_LAB_SEED_BASELINE, or run with --no-baseline`);
   const pgBin = findPgBinaries().binDir;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-seed-'));
   fs.chmodSync(workDir, 0o777);

@@ -22,3 +22,9 @@ export const API_VERIFY_PATCH = 'api-verify-v1';
 
 /** HaDrill also probes through the API (classes api-read-failed-node, api-read-healthy-node). */
 export const API_DRILL_PATCH = 'api-drill-v1';
+
+/**
+ * RebalanceAndDrain on a Citus without parallel transfer of co-located shard groups (12.x) moves in
+ * its own session instead of a background job (activities/postgres/sessionMoves.ts).
+ */
+export const SESSION_MOVES_PATCH = 'session-moves-v1';

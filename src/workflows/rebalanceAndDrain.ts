@@ -15,6 +15,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -26,6 +27,7 @@ import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { SQL_STEP } from './activityOptions.js';
 import { compareSnapshots, formatPlacements, placementsByNode, proofProblems } from './compareSnapshots.js';
 import { failureMessage, failureType } from './failureMessage.js';
+import { SESSION_MOVES_PATCH } from './patches.js';
 import { rebalanceInputProblem } from './rebalanceInputProblem.js';
 import { describeProgress, formatBytes, isNewerProgress, rebalanceProgressQuery, rebalanceProgressSignal } from './rebalanceProgress.js';
 import {
@@ -98,7 +100,8 @@ function describeSnapshot(s: DataSnapshot): string {
 }
 
 function describeMoves(p: JobProgress): string {
-  return `job ${p.jobId}: ${p.movesDone}/${p.movesTotal} moves${p.bytesTotal ? `, ${formatBytes(p.bytesDone)}` : ''}`;
+  // Job id 0: the moves ran in the run's own session (no background job).
+  return `${p.jobId ? `job ${p.jobId}` : 'session'}: ${p.movesDone}/${p.movesTotal} moves${p.bytesTotal ? `, ${formatBytes(p.bytesDone)}` : ''}`;
 }
 
 function drainStateOf(snapshot: DataSnapshot, node: string, address: string): DrainState {
@@ -193,27 +196,41 @@ export async function rebalanceAndDrain(input: RebalanceAndDrainInput): Promise<
         (d) => `${node}: shouldhaveshards = false${d.changed ? '' : ' (already)'}, ${d.placements} placements to move`,
       );
     }
-    const start = await steps.run(
-      'start-job',
-      () => starting.startRebalanceJob(spec, { operation: input.operation, transferMode, parallelMoves, afterJobId: preflight.lastJobId }),
-      (s) =>
-        s.jobId === null
-          ? 'nothing to move'
-          : `job ${s.jobId}${s.adopted ? ' (adopted from an earlier attempt)' : ''}, ${transferMode}, up to ${parallelMoves} moves at once` +
-            `${s.settings.length ? `; set ${s.settings.map((c) => `${c.name} ${c.from} -> ${c.to}`).join(', ')}` : ''}`,
-    );
-    job = { jobId: start.jobId, adopted: start.adopted, parallelMoves, parallelTransfer: start.parallelTransfer, settings: start.settings };
-    const jobId = start.jobId;
-    if (jobId === null) {
-      steps.skip('move-shards', 'Citus found nothing to move');
-    } else {
+    if (preflight.parallelTransfer === false && patched(SESSION_MOVES_PATCH)) {
+      // This Citus moves one shard group after another anyway; from a session it does so without the
+      // background job's per-move 1 s catch-up sleeps and worker start-ups (sessionMoves.ts).
+      steps.skip('start-job', 'this Citus has no parallel transfer of co-located shard groups: the moves run in this run\'s session, not a background job');
+      job = { jobId: null, session: true, adopted: false, parallelMoves: 1, parallelTransfer: false, settings: [] };
       const progress = await steps.run(
         'move-shards',
-        () => following.followRebalanceJob(spec, jobId, { maxTaskFailures: REBALANCE_DEFAULTS.maxTaskFailures }),
+        () => following.moveShardsInSession(spec, { operation: input.operation, ...(drain ? { node } : {}), transferMode }),
         describeMoves,
       );
       job.progress = progress;
       latest = progress;
+    } else {
+      const start = await steps.run(
+        'start-job',
+        () => starting.startRebalanceJob(spec, { operation: input.operation, transferMode, parallelMoves, afterJobId: preflight.lastJobId }),
+        (s) =>
+          s.jobId === null
+            ? 'nothing to move'
+            : `job ${s.jobId}${s.adopted ? ' (adopted from an earlier attempt)' : ''}, ${transferMode}, up to ${parallelMoves} moves at once` +
+              `${s.settings.length ? `; set ${s.settings.map((c) => `${c.name} ${c.from} -> ${c.to}`).join(', ')}` : ''}`,
+      );
+      job = { jobId: start.jobId, adopted: start.adopted, parallelMoves, parallelTransfer: start.parallelTransfer, settings: start.settings };
+      const jobId = start.jobId;
+      if (jobId === null) {
+        steps.skip('move-shards', 'Citus found nothing to move');
+      } else {
+        const progress = await steps.run(
+          'move-shards',
+          () => following.followRebalanceJob(spec, jobId, { maxTaskFailures: REBALANCE_DEFAULTS.maxTaskFailures }),
+          describeMoves,
+        );
+        job.progress = progress;
+        latest = progress;
+      }
     }
     let removed = false;
     if (drain && input.remove) {
@@ -254,6 +271,8 @@ export async function rebalanceAndDrain(input: RebalanceAndDrainInput): Promise<
         job = job ?? { jobId: stopped.jobId, adopted: false, parallelMoves, parallelTransfer: false, settings: [] };
         job.progress = stopped;
       }
+      // Session moves have no job to ask: the last progress they signalled is what was done.
+      if (job?.session && latest) job.progress = latest;
       const after = await data.snapshotData(spec).catch(() => undefined);
       const drainState = drain && after ? { ...drainStateOf(after, node, address), removed: false } : undefined;
       const proof = after ? compareSnapshots(before, after, input.writesTo) : undefined;
@@ -301,10 +320,10 @@ function reportInput(r: RebalanceAndDrainResult, steps: ReportInput['steps'], sn
     ...(r.node ? { node: r.node } : {}),
     transfer_mode: r.transferMode,
     status: r.status,
-    job: r.job?.jobId ?? 'none (nothing to move)',
+    job: r.job?.session ? 'none: moved from the run\'s session (this Citus has no parallel transfer)' : (r.job?.jobId ?? 'none (nothing to move)'),
     moves: p ? `${p.movesDone}/${p.movesTotal}` : '0/0',
     bytes_moved: p ? formatBytes(p.bytesDone) : '0 B',
-    parallel_moves: r.job ? `${r.job.parallelMoves}${r.job.parallelTransfer ? ' (co-located groups in parallel)' : ''}` : '-',
+    parallel_moves: r.job ? `${r.job.parallelMoves}${r.job.parallelTransfer ? ' (co-located groups in parallel)' : ''}${r.job.session ? ' (one shard group at a time)' : ''}` : '-',
     duration_s: Math.round(r.durationMs / 100) / 10,
     placements_before: formatPlacements(placementsByNode(snapshots.before.nodes)),
     placements_after: snapshots.after ? formatPlacements(placementsByNode(snapshots.after.nodes)) : 'unknown',

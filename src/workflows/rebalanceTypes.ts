@@ -65,6 +65,12 @@ export interface PreflightProblem {
   message: string;
 }
 
+export interface SessionMovesRequest {
+  operation: RebalanceOperation;
+  node?: string;
+  transferMode: TransferMode;
+}
+
 export interface PreflightRequest {
   operation: RebalanceOperation;
   node?: string;
@@ -83,6 +89,12 @@ export interface PreflightReport {
   lastJobId: number;
   /** drain: the target as Citus sees it (absent from metadata = not registered). */
   target?: { node: string; address: string; registered: boolean; active: boolean; shouldHaveShards: boolean };
+  /**
+   * Whether this Citus moves the shard groups of a co-location group in parallel in a background job
+   * (13.2+). When false (12.x) the moves run in a session instead (activities/postgres/sessionMoves.ts).
+   * Absent in runs recorded before it existed.
+   */
+  parallelTransfer?: boolean;
 }
 
 export interface IdentityChange {
@@ -207,6 +219,8 @@ export interface DataProof {
 
 export interface RebalanceJobSummary {
   jobId: number | null;
+  /** The moves ran in the run's own session (citus_drain_node / rebalance_table_shards), not a background job. */
+  session?: boolean;
   adopted: boolean;
   parallelMoves: number;
   parallelTransfer: boolean;

@@ -96,3 +96,22 @@ export function startWriter(client: pg.Client, patients: number, firstId = 900_0
     },
   };
 }
+
+/** The Citus a lab runs (`extversion`, e.g. 12.1-1 or 13.2-1) as major and minor: tests assert what that version does. */
+export async function citusVersionOf(lab: TempLab): Promise<{ major: number; minor: number; text: string }> {
+  const [row] = await labSql<{ v: string }>(lab, `SELECT extversion AS v FROM pg_extension WHERE extname = 'citus'`);
+  const match = /^(\d+)\.(\d+)/.exec(row?.v ?? '');
+  if (!match) throw new Error(`cannot read the Citus version of the lab (extversion ${JSON.stringify(row?.v)})`);
+  return { major: Number(match[1]), minor: Number(match[2]), text: row?.v ?? '' };
+}
+
+/**
+ * What `startRebalanceJob` should find and change on this version, from Citus' own sources: 13.2 runs
+ * one background task at a time (`max_background_task_executors` 1, was 4 before) and can move the
+ * shard groups of one co-location group in parallel (`parallel_transfer_colocated_shards`, new in
+ * 13.2-1); 12.1 moves them one after another. Every version has 1 task per node and a 5 s queue interval.
+ */
+export function backgroundJobBehaviour(version: { major: number; minor: number }): { executorsDefault: number; parallelTransfer: boolean } {
+  const atLeast = (major: number, minor: number) => version.major > major || (version.major === major && version.minor >= minor);
+  return { executorsDefault: atLeast(13, 2) ? 1 : 4, parallelTransfer: atLeast(13, 2) };
+}

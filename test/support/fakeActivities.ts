@@ -293,6 +293,11 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
       rebalance.moved = true;
       return fakeJobProgress(jobId, 'finished', 16);
     },
+    async moveShardsInSession(_spec, request) {
+      record('moveShardsInSession', request.operation);
+      rebalance.moved = true;
+      return fakeJobProgress(0, 'finished', 16);
+    },
     async stopRebalanceJob(_spec, target) {
       record('stopRebalanceJob', String(target.jobId ?? `after ${target.afterJobId}`));
       return target.jobId === undefined ? null : fakeJobProgress(target.jobId, 'cancelled', 5);

@@ -44,6 +44,36 @@ function recorder() {
   return { calls, record: (a: string, d?: string) => calls.push(d ? `${a}(${d})` : a) };
 }
 
+test('on a Citus without parallel transfer (12.x) the moves run from the session: no job is started', async () => {
+  const { calls, record } = recorder();
+  const taskQueue = uniqueTaskQueue('drain-session');
+  const base = createFakeActivities(record);
+  const worker = await createTestWorker(
+    t,
+    taskQueue,
+    createFakeActivities(record, {
+      async rebalancePreflight(s, request) {
+        return { ...(await base.rebalancePreflight(s, request)), parallelTransfer: false };
+      },
+    }),
+  );
+  const result = await worker.runUntil(t.client.workflow.execute(rebalanceAndDrain, { taskQueue, workflowId: taskQueue, args: [drainInput()] }));
+  expect(calls).toEqual([
+    'assertClusterIdle(drain --node worker-1)',
+    'rebalancePreflight(drain)',
+    'snapshotData',
+    'markNodeDraining(worker-1)',
+    'moveShardsInSession(drain)',
+    'snapshotData',
+    'writeReport(drain:PASS)',
+  ]);
+  expect(result.status).toBe('PASS');
+  expect(result.job).toMatchObject({ jobId: null, session: true, progress: { movesDone: 16, movesTotal: 16 } });
+  const steps = Object.fromEntries(result.steps.map((s) => [s.name, s]));
+  expect(steps['start-job']).toMatchObject({ status: 'skipped' });
+  expect(steps['move-shards']).toMatchObject({ status: 'done', detail: expect.stringMatching(/^session: 16\/16 moves/) });
+});
+
 test('a drain runs lock, preflight, snapshots, flag, job and proof in order, and passes', async () => {
   const { calls, record } = recorder();
   const taskQueue = uniqueTaskQueue('drain-ok');

@@ -11,12 +11,14 @@ import type {
   NodeRemoval,
   PreflightReport,
   PreflightRequest,
+  SessionMovesRequest,
 } from '../../workflows/rebalanceTypes.js';
 import type { ActivityDeps } from '../index.js';
 import { snapshotData } from './dataProof.js';
 import { markNodeDraining, removeDrainedNode } from './drainNode.js';
 import { followRebalanceJob } from './rebalanceFollow.js';
 import { startRebalanceJob, stopRebalanceJob } from './rebalanceJob.js';
+import { moveShardsInSession } from './sessionMoves.js';
 import { rebalancePreflight } from './rebalancePreflight.js';
 import { fixReplicaIdentity } from './replicaIdentity.js';
 
@@ -40,6 +42,9 @@ export function createRebalanceActivities(deps: ActivityDeps) {
     },
     async followRebalanceJob(spec: LabSpec, jobId: number, options: { maxTaskFailures: number }): Promise<JobProgress> {
       return followRebalanceJob(await env(spec), jobId, options);
+    },
+    async moveShardsInSession(spec: LabSpec, request: SessionMovesRequest): Promise<JobProgress> {
+      return moveShardsInSession(await env(spec), request);
     },
     async stopRebalanceJob(spec: LabSpec, target: { jobId?: number; afterJobId: number }): Promise<JobProgress | null> {
       return stopRebalanceJob(await env(spec), target);

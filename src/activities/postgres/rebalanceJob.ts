@@ -18,6 +18,7 @@ import { ensureJobSettings } from './backgroundJobSettings.js';
 import { readCitusNodes } from './citusNodes.js';
 import { ACTIVE_JOB_STATES } from './rebalancePreflight.js';
 import { moveSizes, readJob, TERMINAL_JOB_STATES } from './rebalanceJobProgress.js';
+import { stopSessionMoves } from './sessionMoves.js';
 
 const STOP_TIMEOUT_MS = 60_000;
 const STOP_POLL_MS = 250;
@@ -38,7 +39,8 @@ function previousCheckpoint(): StartCheckpoint | undefined {
   return undefined;
 }
 
-async function supportsParallelTransfer(client: Client): Promise<boolean> {
+/** Citus 13.2+: the background job can move the shard groups of one co-location group in parallel. */
+export async function supportsParallelTransfer(client: Client): Promise<boolean> {
   const { rows } = await client.query<{ ok: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'citus_rebalance_start'
                       AND 'parallel_transfer_colocated_shards' = ANY(proargnames)) AS ok`,
@@ -123,7 +125,8 @@ export async function startRebalanceJob(env: LabEnvironment, request: JobStartRe
 /**
  * Cancels the job (citus_job_cancel, what citus_rebalance_stop does for the latest job) and waits until
  * it stopped. Without a job id (the run was stopped while starting it), the job started after the
- * preflight's `afterJobId`, if any, is the one; null when there is none.
+ * preflight's `afterJobId`, if any, is the one; null when there is none, after stopping any session
+ * moves (sessionMoves.ts) still running.
  */
 export async function stopRebalanceJob(env: LabEnvironment, target: { jobId?: number; afterJobId: number }): Promise<JobProgress | null> {
   const coordinator = coordinatorOf(env);
@@ -134,7 +137,11 @@ export async function stopRebalanceJob(env: LabEnvironment, target: { jobId?: nu
         `SELECT job_id FROM pg_dist_background_job WHERE job_id > $1 AND job_type = 'rebalance' ORDER BY job_id DESC LIMIT 1`,
         [target.afterJobId],
       );
-      if (!newer.rows[0]) return null;
+      if (!newer.rows[0]) {
+        // No job: on a Citus without parallel transfer the run moved from its session; stop that instead.
+        await stopSessionMoves(client);
+        return null;
+      }
       jobId = Number(newer.rows[0].job_id);
     }
     const nodes = await readCitusNodes(client, env);

@@ -11,6 +11,7 @@ import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { CheckResult } from '../results.js';
 import type { PreflightProblem, PreflightReport, PreflightRequest } from '../../workflows/rebalanceTypes.js';
 import { coordinatorOf, errorMessage, withNodeClient } from './connect.js';
+import { supportsParallelTransfer } from './rebalanceJob.js';
 import { assertCitusExtension } from './databaseAndExtension.js';
 import { citusNodeOf, labWorker, readCitusNodes, type CitusNode } from './citusNodes.js';
 import { clusterAddress } from './registerWorkers.js';
@@ -244,7 +245,8 @@ export async function rebalancePreflight(env: LabEnvironment, request: Preflight
           lastJobId = r.lastJobId;
           return r;
         });
-        return { checks: [identity, targetCheck, jobs], target, lastJobId };
+        const parallelTransfer = await supportsParallelTransfer(client);
+        return { checks: [identity, targetCheck, jobs], target, lastJobId, parallelTransfer };
       },
       { statementTimeoutMs: STATEMENT_TIMEOUT_MS },
     ),
@@ -258,6 +260,7 @@ export async function rebalancePreflight(env: LabEnvironment, request: Preflight
     checks: checks.map(toCheckResult),
     problems,
     lastJobId: coordinatorChecks.lastJobId,
+    parallelTransfer: coordinatorChecks.parallelTransfer,
     ...(coordinatorChecks.target ? { target: coordinatorChecks.target } : {}),
   };
 }
