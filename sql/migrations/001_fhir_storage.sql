@@ -74,5 +74,5 @@ ALTER TABLE encuentros   ALTER COLUMN tipo DROP NOT NULL, ALTER COLUMN motivo DR
 -- One Patient per documento_id: the id is the documento_id (unique indexes on a distributed table
 -- must contain its distribution column; this one is only that).
 CREATE UNIQUE INDEX IF NOT EXISTS pacientes_documento_id_key ON pacientes (documento_id);
--- A patient's observations by date (Observation?patient=X&_sort=date).
-CREATE INDEX IF NOT EXISTS observaciones_documento_fecha_idx ON observaciones (documento_id, fecha);
+-- No other index: a patient's few rows are found through the primary key's documento_id prefix, and
+-- every extra index would slow the sample COPY.

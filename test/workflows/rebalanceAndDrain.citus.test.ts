@@ -9,6 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import fs from 'node:fs';
 import { createActivities } from '../../src/activities/index.js';
+import { TABLE_PLAN } from '../../src/activities/postgres/schema.js';
 import { rebalanceAndDrain, registerWorkers } from '../../src/workflows/index.js';
 import { rebalanceProgressQuery } from '../../src/workflows/rebalanceProgress.js';
 import type { RebalanceAndDrainInput } from '../../src/workflows/rebalanceTypes.js';
@@ -17,7 +18,9 @@ import { citusEnvironment, labSql, nodeAddress, placements, startCitusSampleLab,
 import { connectNode, type TempLab } from '../support/localLab.js';
 import { connectTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';
 
-const TOTAL_PLACEMENTS = 5 * 32; // five distributed sample tables, 32 shards each
+// The lab's distributed tables (the seed's five and the FHIR storage's), 32 shards each.
+const TOTAL_PLACEMENTS = TABLE_PLAN.filter((p) => p.distribution.kind === 'distributed').length * 32;
+const HALF = TOTAL_PLACEMENTS / 2;
 
 describeIfCitus('RebalanceAndDrain on a Citus lab', () => {
   let lab: TempLab;
@@ -52,7 +55,7 @@ describeIfCitus('RebalanceAndDrain on a Citus lab', () => {
   });
 
   test('register-workers --rebalance adds the third worker and spreads shards onto it, proving no row changed', async () => {
-    expect(await placements(lab)).toEqual({ 'worker-0': 80, 'worker-1': 80 });
+    expect(await placements(lab)).toEqual({ 'worker-0': HALF, 'worker-1': HALF });
     const worker = await createTestWorker(t, taskQueue, activities);
     const result = await worker.runUntil(
       t.client.workflow.execute(registerWorkers, { taskQueue, workflowId: `${taskQueue}-register`, args: [{ spec: lab.spec, rebalance: {} }] }),
@@ -61,7 +64,7 @@ describeIfCitus('RebalanceAndDrain on a Citus lab', () => {
     const rebalanced = result.rebalance;
     expect(rebalanced?.status).toBe('PASS');
     expect(rebalanced?.proof?.tables.every((p) => p.verdict === 'unchanged')).toBe(true);
-    expect(rebalanced?.proof?.tables).toHaveLength(7);
+    expect(rebalanced?.proof?.tables).toHaveLength(TABLE_PLAN.length);
     const after = await placements(lab);
     expect(after['worker-2']).toBeGreaterThanOrEqual(40);
     expect(Object.values(after).reduce((a, b) => a + b, 0)).toBe(TOTAL_PLACEMENTS);
@@ -69,8 +72,8 @@ describeIfCitus('RebalanceAndDrain on a Citus lab', () => {
     expect(rebalanced?.job?.progress?.movesDone).toBeGreaterThan(0);
 
     const markdown = fs.readFileSync(rebalanced?.reports?.markdown ?? '', 'utf8');
-    expect(markdown).toContain('placements_before | worker-0=80, worker-1=80, worker-2=0');
-    expect(markdown).toMatch(/rows_and_checksums \| unchanged in 7 tables/);
+    expect(markdown).toContain(`placements_before | worker-0=${HALF}, worker-1=${HALF}, worker-2=0`);
+    expect(markdown).toContain(`rows_and_checksums | unchanged in ${TABLE_PLAN.length} tables`);
     expect(markdown).toMatch(/settings_changed \| citus.max_background_task_executors 1 -> 4/);
     const json = JSON.parse(fs.readFileSync(rebalanced?.reports?.json ?? '', 'utf8')) as { data: { proof: unknown } };
     expect(json.data.proof).toBeDefined();

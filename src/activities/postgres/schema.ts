@@ -60,12 +60,13 @@ export function schemaSqlFiles(): string[] {
 }
 
 /**
- * The DDL statement by statement. Citus cannot propagate DDL on a distributed table (an ALTER TABLE
+ * A DDL file statement by statement. Citus cannot propagate DDL on a distributed table (an ALTER TABLE
  * of a lab deployed before) from a multi-statement query string, so deploy sends them one by one.
  * The files hold plain DDL only (no function bodies): a semicolon at the end of a line ends a statement.
  */
-export function schemaStatements(): string[] {
-  return readSchemaSql()
+export function sqlStatements(file: string): string[] {
+  return fs
+    .readFileSync(file, 'utf8')
     .replace(/--.*$/gm, '')
     .split(/;[ \t]*(?:\n|$)/)
     .map((st) => st.trim())
@@ -148,31 +149,41 @@ async function distribute(client: Client, plan: TablePlan): Promise<void> {
   }
 }
 
+/** Refuses (ConfigInvalid) when a table the plan names exists distributed another way. */
+function assertPlanned(plan: TablePlan, all: Map<string, DistributedAs>, database: string): void {
+  const actual = all.get(plan.table);
+  const problem = actual ? mismatch(plan, actual, all) : undefined;
+  if (problem) {
+    throw new LabError(
+      'ConfigInvalid',
+      `table ${plan.table} in ${database} is ${problem}, but the lab needs it ${expectation(plan)}: ` +
+        'drop the table (or use a fresh database) and run deploy again.',
+    );
+  }
+}
+
 export async function applySchema(env: LabEnvironment): Promise<SchemaResult> {
   const database = env.spec.database;
   return withNodeClient(env, coordinatorOf(env).name, database, async (client, node) => {
     await assertCitusExtension(client, database, node.name);
-    for (const statement of schemaStatements()) await client.query(statement);
+    const [seedSchema, ...migrations] = schemaSqlFiles();
+    for (const statement of sqlStatements(seedSchema as string)) await client.query(statement);
+    // A table laid out another way is refused before any migration touches it.
+    const before = await currentDistribution(client);
+    for (const plan of TABLE_PLAN) assertPlanned(plan, before, database);
+    for (const file of migrations) for (const statement of sqlStatements(file)) await client.query(statement);
 
     const created: string[] = [];
     const existing: string[] = [];
     for (const plan of TABLE_PLAN) {
       heartbeatIfActivity({ table: plan.table });
       const all = await currentDistribution(client);
-      const actual = all.get(plan.table);
-      if (!actual) {
+      if (!all.has(plan.table)) {
         await distribute(client, plan);
         created.push(plan.table);
         continue;
       }
-      const problem = mismatch(plan, actual, all);
-      if (problem) {
-        throw new LabError(
-          'ConfigInvalid',
-          `table ${plan.table} in ${database} is ${problem}, but the lab needs it ${expectation(plan)}: ` +
-            'drop the table (or use a fresh database) and run deploy again.',
-        );
-      }
+      assertPlanned(plan, all, database);
       existing.push(plan.table);
     }
     return { created, existing };

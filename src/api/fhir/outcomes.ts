@@ -71,6 +71,8 @@ export function toFhirError(err: unknown): FhirError {
   }
   // Unique violation: two writers raced for the same key (a client-chosen identifier, a conditional create).
   if (codeOf(err) === '23505') return conflict('a resource with the same key already exists.');
+  // Data exceptions: a value the database cannot store (a timestamp out of range, say).
+  if (codeOf(err)?.startsWith('22')) return badRequest(`a value in the request does not fit the database: ${err instanceof Error ? err.message : String(err)}`);
   // Serialization failure / deadlock: the client can retry the same request.
   if (codeOf(err) === '40001' || codeOf(err) === '40P01') return conflict('a concurrent write conflicted with this one; retry.');
   return new FhirError(500, outcome('exception', `internal error: ${err instanceof Error ? err.message : String(err)}`));

@@ -7,7 +7,7 @@ import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/f
 import type { ResourceDefinition } from '../resources/definition.js';
 import { definitionOf } from '../resources/index.js';
 import { DOCUMENTO_SYSTEM } from '../resources/patient.js';
-import { FHIR_ID, type RowKey, documentoOfPatientReference, idOfKey, keyOfId } from '../storage/fhirIds.js';
+import { FHIR_ID, type RowKey, documentoOfPatientReference, keyOfId } from '../storage/fhirIds.js';
 import { type ResourceStore, type StoredResource, keyColumns } from '../storage/resourceStore.js';
 import { buildSearchSql, type Keyset } from '../storage/searchSql.js';
 import type { SqlRunner, SqlSession } from '../storage/sqlSession.js';
@@ -320,4 +320,3 @@ export function statusLine(status: number): string {
   return `${status} ${STATUS_TEXT[status] ?? ''}`.trim();
 }
 
-export { idOfKey };

@@ -7,11 +7,15 @@
 import { createRebalanceActivities } from '../../../src/activities/postgres/rebalanceActivities.js';
 import { createPostgresActivities } from '../../../src/activities/postgres/index.js';
 import { expectedRowCounts } from '../../../src/activities/postgres/sampleRows.js';
+import { TABLE_PLAN } from '../../../src/activities/postgres/schema.js';
 import { LabError } from '../../../src/errors.js';
 import type { PreflightRequest } from '../../../src/workflows/rebalanceTypes.js';
 import { describeIfCitus } from '../../support/citus.js';
 import { citusEnvironment, labSql, nodeAddress, placements, startCitusSampleLab } from '../../support/citusSampleLab.js';
 import type { TempLab } from '../../support/localLab.js';
+
+/** Hash-distributed tables of the lab (the seed's and the FHIR storage's). */
+const DISTRIBUTED_TABLES = TABLE_PLAN.filter((p) => p.distribution.kind === 'distributed').length;
 
 describeIfCitus('rebalance activities on a Citus lab', () => {
   let lab: TempLab;
@@ -42,7 +46,8 @@ describeIfCitus('rebalance activities on a Citus lab', () => {
       expect(first.tables.find((t) => t.table === table)).toMatchObject({ rows, kind });
     }
     const byNode = Object.fromEntries(first.nodes.map((n) => [n.node, n.placements]));
-    expect(byNode).toEqual({ coordinator: 0, 'worker-0': 80, 'worker-1': 80 });
+    // 32 shards per distributed table, half on each worker.
+    expect(byNode).toEqual({ coordinator: 0, 'worker-0': DISTRIBUTED_TABLES * 16, 'worker-1': DISTRIBUTED_TABLES * 16 });
 
     const checksum = () => activities.snapshotData(lab.spec).then((s) => s.tables.find((t) => t.table === 'pacientes')?.checksum);
     const before = first.tables.find((t) => t.table === 'pacientes')?.checksum;
@@ -208,7 +213,8 @@ describeIfCitus('rebalance activities on a Citus lab', () => {
     expect(seen.at(-1)).toBe(done.movesTotal);
     const layout = await placements(lab);
     expect(layout['worker-2']).toBeGreaterThan(0);
-    expect(Object.values(layout).reduce((a, b) => a + b, 0)).toBe(160 + 64); // 5 sample tables + notas/adjuntos, 32 shards each
+    // The lab's distributed tables + notas/adjuntos, 32 shards each.
+    expect(Object.values(layout).reduce((a, b) => a + b, 0)).toBe((DISTRIBUTED_TABLES + 2) * 32);
 
     // Nothing left to move: no job at all, and the settings are already in place.
     const again = await activities.startRebalanceJob(lab.spec, {
