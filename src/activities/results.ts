@@ -3,6 +3,7 @@
  * end up in reports, so no class instances, no Dates (ISO strings instead), no bigint.
  */
 import type { ProvisionResult, StartResult, NodeState } from '../environments/labEnvironment.js';
+import type { GroupReplication } from './failover/failoverTypes.js';
 
 export type { ProvisionResult, StartResult, NodeState };
 
@@ -99,4 +100,6 @@ export interface LabStatus {
   readonly citusWorkers: Array<{ host: string; port: number; active: boolean; shouldHaveShards: boolean }>;
   readonly coordinatorReachable: boolean;
   readonly message: string;
+  /** Labs with standbys: each group's primary, standbys, lag and sync state. */
+  readonly replication?: GroupReplication[];
 }

@@ -31,7 +31,13 @@ export function addLabOptions(cmd: Command): Command {
       ),
     )
     .addOption(new Option('--data-dir <dir>', `where the lab keeps its state (default: ${defaultDataDir()})`).env('CITUS_LAB_DATA_DIR'))
-    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'));
+    .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'))
+    .addOption(
+      new Option('--standbys <n>', `streaming replicas of the coordinator and of every worker (default: ${DEFAULTS.standbys})`).env(
+        'CITUS_LAB_STANDBYS',
+      ),
+    )
+    .addOption(new Option('--sync', 'commits wait for one standby (synchronous_standby_names); needs --standbys 1 or more').env('CITUS_LAB_SYNC'));
 }
 
 /** How to reach Temporal and how to print. */
@@ -78,7 +84,19 @@ export function readSpecInput(cmd: Command): RawSpec {
     dataDir: opts.dataDir,
     database: opts.database,
     patients: wholeNumberOption(cmd, 'patients'),
+    standbys: wholeNumberOption(cmd, 'standbys'),
+    sync: booleanOption(cmd, 'sync'),
   };
+}
+
+/** A flag whose environment twin may say 1/0/true/false (commander hands env values over as strings). */
+function booleanOption(cmd: Command, key: string): boolean | undefined {
+  const value: unknown = cmd.opts()[key];
+  if (value === undefined || typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(text)) return true;
+  if (['', '0', 'false', 'no'].includes(text)) return false;
+  throw new UsageError(`${sourceLabel(cmd, key)} must be 1 or 0, got ${JSON.stringify(value)}.`);
 }
 
 export function readRunSettings(cmd: Command, env: NodeJS.ProcessEnv = process.env): RunSettings {

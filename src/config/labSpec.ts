@@ -21,7 +21,12 @@ export const DEFAULTS = {
   basePort: 15432,
   database: 'hce_distribuida',
   patients: 100,
+  standbys: 0,
+  sync: false,
 } as const;
+
+/** Streaming replicas per node group: 1 is the useful value; more only multiply copies on one machine. */
+export const MAX_STANDBYS = 3;
 
 /** Where labs keep their state when nobody says otherwise. Root gets a path the postgres OS user can traverse. */
 export function defaultDataDir(): string {
@@ -51,7 +56,15 @@ export const labSpecSchema = z.object({
   dataDir: z.string().min(1).refine((p) => path.isAbsolute(p), 'data dir must be an absolute path'),
   database: z.string().regex(SQL_IDENTIFIER, 'database name must be a plain lowercase SQL identifier'),
   patients: z.number().int().min(0).max(10_000_000, 'at most 10,000,000 patients'),
-});
+  // Optional: runs recorded before standbys existed carry specs without them (read as 0 / false).
+  standbys: z
+    .number({ error: 'standby count must be a number' })
+    .int('standby count must be a whole number')
+    .min(0, 'standby count must be 0 or more')
+    .max(MAX_STANDBYS, `standby count must be at most ${MAX_STANDBYS}`)
+    .optional(),
+  sync: z.boolean({ error: 'sync must be true or false' }).optional(),
+}).refine((s) => !s.sync || (s.standbys ?? 0) > 0, { message: '--sync needs at least one standby (--standbys 1)' });
 
 export type LabSpec = z.infer<typeof labSpecSchema>;
 
@@ -64,6 +77,8 @@ export function parseLabSpec(input: Partial<Record<keyof LabSpec, unknown>>): La
     basePort: DEFAULTS.basePort,
     database: DEFAULTS.database,
     patients: DEFAULTS.patients,
+    standbys: DEFAULTS.standbys,
+    sync: DEFAULTS.sync,
     ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
   };
   if (merged.dataDir === undefined) merged.dataDir = defaultDataDir();

@@ -5,7 +5,8 @@ import { failureMessage } from './failureMessage.js';
 import { reportFailure } from './failureReport.js';
 import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
-import { CLUSTER_LOCK_PATCH } from './patches.js';
+import { startWatchLab } from './failover/startWatchLab.js';
+import { CLUSTER_LOCK_PATCH, STANDBYS_PATCH } from './patches.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { registerWorkers } from './registerWorkers.js';
 import type { DeployLabResult } from './results.js';
@@ -24,6 +25,10 @@ export const DEPLOY_STEPS = [
   'report',
 ] as const;
 
+/** Labs with standbys get two more steps: the replicas after wait-ready, and the WatchLab start last. */
+export const STANDBY_DEPLOY_STEPS = [...DEPLOY_STEPS.slice(0, 4), 'standbys', ...DEPLOY_STEPS.slice(4), 'watch'] as const;
+type DeployStep = (typeof STANDBY_DEPLOY_STEPS)[number];
+
 const DEFAULT_READY_TIMEOUT_S = 120;
 
 /**
@@ -37,7 +42,8 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
   const waiting = proxyActivities<LabActivities>(waitingStep(readyTimeout));
   const sql = proxyActivities<LabActivities>(SQL_STEP);
   const data = proxyActivities<LabActivities>(DATA_STEP);
-  const steps = new StepRunner('DeployLab', spec.cluster, DEPLOY_STEPS);
+  const withStandbys = (spec.standbys ?? 0) > 0;
+  const steps = new StepRunner<DeployStep>('DeployLab', spec.cluster, withStandbys ? STANDBY_DEPLOY_STEPS : DEPLOY_STEPS);
 
   try {
     // Added after runs were recorded: old histories replay without it (see README, "Changing workflow code").
@@ -58,6 +64,10 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
       () => waiting.waitForNodes(spec, { timeoutSeconds: readyTimeout }),
       (r) => `${r.length} nodes accept connections`,
     );
+    // Only labs deployed with --standbys take these branches; older histories have none (README, "Changing workflow code").
+    if (withStandbys && patched(STANDBYS_PATCH)) {
+      await steps.run('standbys', () => platform.ensureStandbys(spec), (r) => `${r.created.length} created, ${r.existing.length} already there`);
+    }
     const registration = await steps.run(
       'register-workers',
       () => executeChild(registerWorkers, { args: [{ spec }], ...childOptions(spec, 'register-workers') }),
@@ -90,6 +100,9 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
         data: { readiness, registration, schema, load },
       }),
     );
+    if (withStandbys && patched(STANDBYS_PATCH)) {
+      await steps.run('watch', () => startWatchLab(spec), (r) => r);
+    }
     upsertSearchAttributes([{ key: LAB_OUTCOME, value: verification.status }]);
     return {
       status: verification.status,

@@ -6,3 +6,6 @@
 
 /** Mutating workflows check the per-cluster lock (activities/temporal/clusterLock.ts) first. */
 export const CLUSTER_LOCK_PATCH = 'cluster-lock-v1';
+
+/** DeployLab creates standbys (`--standbys N`) after wait-ready and starts the lab's WatchLab at the end. */
+export const STANDBYS_PATCH = 'standbys-v1';

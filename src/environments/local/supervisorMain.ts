@@ -6,9 +6,7 @@
  * took its place in supervisor.pid.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { labSpecSchema } from '../../config/labSpec.js';
-import { nodeNames } from '../labEnvironment.js';
 import { LocalEnvironment } from './localEnvironment.js';
 import { runningPostmaster } from './postmaster.js';
 import { supervisorFiles, type SupervisorLaunch } from './supervisor.js';
@@ -53,15 +51,16 @@ async function main(): Promise<void> {
   // The parent writes supervisor.pid right after spawning us; give it a moment before judging.
   for (let waited = 0; !stillMine() && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
 
-  const names = nodeNames(launch.spec);
+  // Standby members too; a member fenced by a failover is "not provisioned" for us, so it stays down.
+  const names = env.supervisedMembers();
   log(`watching ${names.join(', ')} of lab ${launch.spec.cluster} every ${POLL_MS} ms`);
   await superviseNodes(
     {
       names,
-      isProvisioned: (name) => fs.existsSync(path.join(layout.nodeDir(name), 'PG_VERSION')),
+      isProvisioned: (name) => env.mayRestart(name),
       isRunning: (name) => runningPostmaster(layout.nodeDir(name)) !== undefined,
       restart: async (name) => {
-        await env.restartNode(name);
+        await env.startMember(name);
       },
     },
     { pollMs: POLL_MS, stillMine, log, stopRequested },
