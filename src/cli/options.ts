@@ -8,6 +8,7 @@ import { DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec } from '../config/
 import { DEFAULT_NAMESPACE, defaultTemporalAddress } from '../temporal/embedded.js';
 import { drillTargetProblem } from '../workflows/drillTarget.js';
 import { DRILL_DEFAULTS, type HaDrillInput, type LabTestSuiteInput, type SuiteName } from '../workflows/haDrillTypes.js';
+import { FAULT_KINDS, type FaultKind } from '../environments/labEnvironment.js';
 import { UsageError } from './errors.js';
 
 /** Options every lab command takes. */
@@ -178,12 +179,18 @@ export function addDrillOptions(cmd: Command): Command {
       new Option('--recovery-timeout <s>', `seconds the platform gets to bring the node back (default: ${DRILL_DEFAULTS.recoveryTimeoutSeconds})`).env(
         'CITUS_LAB_DRILL_RECOVERY_TIMEOUT',
       ),
-    );
+    )
+    .addOption(
+      new Option('--fault <kind>', 'kill (default), destroy (the data directory goes too) or partition (the node stops answering; local)')
+        .choices(FAULT_KINDS)
+        .env('CITUS_LAB_DRILL_FAULT'),
+    )
+    .addOption(new Option('--expect <how>', 'fail unless this recovered the group: restart or failover').choices(['restart', 'failover']).env('CITUS_LAB_DRILL_EXPECT'));
 }
 
 /** The drill request, refused here (before any Temporal or lab work) for an unknown node or the coordinator. */
 export function readDrillInput(cmd: Command, spec: LabSpec): HaDrillInput {
-  const opts = cmd.opts<{ node?: string; allowCoordinator?: boolean }>();
+  const opts = cmd.opts<{ node?: string; allowCoordinator?: boolean; fault?: FaultKind; expect?: 'restart' | 'failover' }>();
   if (!opts.node) throw new UsageError('--node is required: name the node to kill, e.g. --node worker-0.');
   const allowCoordinator = opts.allowCoordinator === true;
   const problem = drillTargetProblem(spec, opts.node, allowCoordinator);
@@ -198,6 +205,8 @@ export function readDrillInput(cmd: Command, spec: LabSpec): HaDrillInput {
     ...(cadenceMs !== undefined ? { cadenceMs } : {}),
     ...(settleSeconds !== undefined ? { settleSeconds } : {}),
     ...(recoveryTimeoutSeconds !== undefined ? { recoveryTimeoutSeconds } : {}),
+    ...(opts.fault !== undefined ? { fault: opts.fault } : {}),
+    ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
   };
 }
 

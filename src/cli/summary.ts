@@ -138,6 +138,9 @@ export function summarizeHaDrill(r: HaDrillResult): string[] {
     `  First distributed query after kill:  ${msText(m.firstDistributedQueryMs)}`,
     `  Recovery (every probe class):        ${msText(m.recoveryMs)}`,
     `  Committed writes lost:               ${writes ? `${writes.lost} of ${writes.committed}` : 'unknown'}`,
+    ...(r.recoveredBy
+      ? [`  Recovered by:                        ${r.recoveredBy.by} (${r.recoveredBy.primaryBefore} -> ${r.recoveredBy.primaryNow})`]
+      : []),
     '',
     ...table(
       ['PROBE CLASS', 'PROBES', 'FAILED', 'AVAILABILITY', 'DOWNTIME', 'P50', 'P99'],

@@ -29,6 +29,8 @@ export interface RebuildResult {
   readonly member: string;
   readonly method: 'rewind' | 'base-backup' | 'already-standby';
   readonly durationMs: number;
+  /** Why the first choice did not work (pg_rewind's last lines), when it fell back to a base backup. */
+  readonly note?: string;
 }
 
 export interface HaControl {

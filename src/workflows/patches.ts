@@ -9,3 +9,6 @@ export const CLUSTER_LOCK_PATCH = 'cluster-lock-v1';
 
 /** DeployLab creates standbys (`--standbys N`) after wait-ready and starts the lab's WatchLab at the end. */
 export const STANDBYS_PATCH = 'standbys-v1';
+
+/** HaDrill's `--fault kill|destroy|partition` and `--expect restart|failover` (what recovered the group). */
+export const HA_DRILL_MODES_PATCH = 'ha-drill-modes-v1';

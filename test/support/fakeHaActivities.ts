@@ -15,7 +15,9 @@ type HaActivityNames =
   | 'updateGroupNode'
   | 'rebuildMember'
   | 'switchoverGroup'
-  | 'watchPrimaries';
+  | 'watchPrimaries'
+  | 'healNodeFault'
+  | 'groupRecovery';
 
 export interface FakeGroups {
   primary: Map<string, string>;
@@ -77,6 +79,22 @@ export function createFakeHaActivities(record: Recorder, state: FakeGroups = fak
         pauseMs: 120,
         nodeUpdate: { group, nodeId: 2, from: '127.0.0.1:40001', to: '127.0.0.1:40101', changed: true, at },
         resumed: false,
+      };
+    },
+    async healNodeFault(_spec, node) {
+      record('healNodeFault', node);
+    },
+    async groupRecovery(_spec, fault) {
+      record('groupRecovery', fault.node);
+      const primaryNow = primaryOf(fault.node);
+      const primaryBefore = fault.member ?? fault.node;
+      return {
+        node: fault.node,
+        by: primaryNow === primaryBefore ? ('restart' as const) : ('failover' as const),
+        primaryBefore,
+        primaryNow,
+        addressBefore: fault.address ?? '127.0.0.1:40001',
+        addressNow: primaryNow === primaryBefore ? (fault.address ?? '127.0.0.1:40001') : '127.0.0.1:40101',
       };
     },
     async watchPrimaries() {

@@ -5,6 +5,8 @@ import { heartbeatIfActivity } from '../activityContext.js';
 import type { ActivityDeps } from '../index.js';
 import { fenceMember, planFailover, promoteMember, rebuildMember, updateGroupNode } from './failoverSteps.js';
 import type { FailoverPlan, NodeUpdate, SwitchoverOutcome, WatchOutcome } from './failoverTypes.js';
+import type { FaultInjected } from '../postgres/drillTypes.js';
+import { groupRecovery, healNodeFault, type GroupRecovery } from './drillFaults.js';
 import { requireHa } from './memberClient.js';
 import { switchoverGroup } from './switchover.js';
 import { watchPrimaries, type WatchOptions } from './watchPrimaries.js';
@@ -32,6 +34,12 @@ export function createHaActivities(deps: ActivityDeps) {
     },
     async switchoverGroup(spec: LabSpec, group: string, target?: string): Promise<SwitchoverOutcome> {
       return switchoverGroup(await env(spec), group, target ? { target } : {});
+    },
+    async healNodeFault(spec: LabSpec, node: string): Promise<void> {
+      await healNodeFault(await env(spec), node);
+    },
+    async groupRecovery(spec: LabSpec, fault: FaultInjected): Promise<GroupRecovery> {
+      return groupRecovery(await env(spec), fault);
     },
     async watchPrimaries(spec: LabSpec, options: WatchOptions): Promise<WatchOutcome> {
       return watchPrimaries(await env(spec), options);

@@ -48,6 +48,7 @@ const LOOPBACK = '127.0.0.1';
 const NODE_NAME = /^(coordinator|worker-\d+)(-s\d+)?$/;
 const FAULT_EXIT_TIMEOUT_MS = 10_000;
 const STALE_LOCK_TIMEOUT_MS = 15_000;
+const STANDBY_WAL_SEGMENT_MB = 1;
 
 export class LocalEnvironment implements LabEnvironment {
   readonly kind = 'local' as const;
@@ -133,7 +134,9 @@ export class LocalEnvironment implements LabEnvironment {
           fs.mkdirSync(pgdata, { mode: 0o700 });
           giveToServer(ctx.user, pgdata);
           progress(`initdb ${node.name}`);
-          await withInitdbPwfile(this.layout, ctx.user, node.name, password, (pwfile) => initdb(ctx, pgdata, pwfile));
+          await withInitdbPwfile(this.layout, ctx.user, node.name, password, (pwfile) =>
+            initdb(ctx, pgdata, pwfile, this.replication ? STANDBY_WAL_SEGMENT_MB : undefined),
+          );
         }
         writeNodeConfig(pgdata, ctx.user, { port: node.port, preloadCitus: this.preloadCitus, replication: this.replication });
         return { name: node.name, created };

@@ -52,6 +52,11 @@ export function serverConf({ port, preloadCitus, replication }: NodeConfigOption
     ['max_logical_replication_workers', 8],
   ];
   if (replication) settings.push(['wal_log_hints', 'on']);
+  // Citus requires SSL between nodes by default and, finding it off, turns it on with a self-signed
+  // certificate through ALTER SYSTEM: postgresql.auto.conf and the key are not WAL, so a standby
+  // copied before that would be promoted without SSL and refuse the coordinator. Loopback labs
+  // gain nothing from SSL; `prefer` keeps every member of a group alike.
+  if (replication && preloadCitus) settings.push(['citus.node_conninfo', `'sslmode=prefer'`]);
   const lines = settings.map(([key, value]) => `${key} = ${value}`);
   // Last, so primary_conninfo and synchronous_standby_names come from the file failovers rewrite.
   if (replication) lines.push(`include_if_exists '${REPLICATION_CONF}'`);

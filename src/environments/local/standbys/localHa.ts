@@ -212,7 +212,11 @@ export class LocalHa implements HaControl {
     await this.fence(name, 'kill');
     await this.ensureSlot(primary, name);
     let method: RebuildResult['method'] = 'base-backup';
+    let note: string | undefined;
     if (this.member(name).dataPresent) {
+      // pg_rewind first finishes a crashed target's recovery in single-user mode, which refuses
+      // standby.signal. Still fenced in the topology meanwhile, and configureStandby writes it back.
+      fs.rmSync(path.join(this.host.layout.nodeDir(name), STANDBY_SIGNAL), { force: true });
       const rewound = await rewind(this.host.context(), {
         pgdata: this.host.layout.nodeDir(name),
         sourcePort: primary.node.port,
@@ -223,6 +227,9 @@ export class LocalHa implements HaControl {
         this.configureStandby(this.member(name), primary);
         if (await this.startAsStandby(name, primary, timeoutMs)) return this.finishRebuild(name, method, startedAt);
         await this.fence(name, 'kill');
+        note = `pg_rewind worked but ${name} did not stream afterwards`;
+      } else {
+        note = `pg_rewind failed: ${rewound.output.split('\n').slice(-2).join(' ')}`;
       }
     }
     method = 'base-backup';
@@ -230,12 +237,12 @@ export class LocalHa implements HaControl {
     if (!(await this.startAsStandby(name, primary, timeoutMs))) {
       throw new LabError('NodeNotReady', `Rebuilt member ${name} does not stream from ${primary.name} after ${timeoutMs} ms.`);
     }
-    return this.finishRebuild(name, method, startedAt);
+    return this.finishRebuild(name, method, startedAt, note);
   }
 
-  private async finishRebuild(name: string, method: RebuildResult['method'], startedAt: number): Promise<RebuildResult> {
+  private async finishRebuild(name: string, method: RebuildResult['method'], startedAt: number, note?: string): Promise<RebuildResult> {
     await this.setGroupSync(this.member(name).group, true);
-    return { member: name, method, durationMs: Date.now() - startedAt };
+    return { member: name, method, durationMs: Date.now() - startedAt, ...(note ? { note } : {}) };
   }
 
   /** Unfences, starts, and waits until the primary lists it as streaming; false on timeout. */
