@@ -24,7 +24,7 @@ export function startPacedWriter(lab: TempLab, options: { everyMs: number; patie
       const started = Date.now();
       try {
         if (!client) {
-          client = new pg.Client({ host: node.host, port: node.port, user, password, database: lab.spec.database, connectionTimeoutMillis: 2_000 });
+          client = new pg.Client({ host: node.host, port: node.port, user, password, database: lab.spec.database, connectionTimeoutMillis: 2_000, statement_timeout: 3_000 });
           client.on('error', () => undefined);
           await client.connect();
         }

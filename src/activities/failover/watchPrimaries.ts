@@ -5,7 +5,9 @@
  * - its data directory is gone: nothing can restart it; `failures` consecutive failed probes suffice;
  * - its process lives but does not run (frozen, e.g. SIGSTOP): failing for `frozenGraceMs`;
  * - otherwise the platform's restart (the supervisor, a StatefulSet) gets `restartGraceMs` first.
- * Groups without a standby that answers are never declared lost: there is nothing to fail over to.
+ * Groups without a standby that answers are never declared lost: there is nothing to fail over to;
+ * nor is a fenced primary: a switchover or failover is replacing it (a long switchover pause once
+ * made the watch start a second change of the same group).
  */
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { cancellationSignalIfActivity, heartbeatIfActivity, pause } from '../activityContext.js';
@@ -80,6 +82,8 @@ export async function watchPrimaries(env: LabEnvironment, options: WatchOptions)
 async function lossIf(env: LabEnvironment, group: string, f: Failing, options: WatchOptions, now: number): Promise<PrimaryLoss | undefined> {
   const ha = requireHa(env);
   const member = ha.member(f.member);
+  // A fenced primary is being replaced on purpose (a switchover or failover fenced it): not a loss.
+  if (member.fenced) return undefined;
   const failedFor = now - f.since;
   let why: string | undefined;
   if (!member.dataPresent && f.count >= options.failures) why = 'its data directory is gone, so no restart can bring it back';
