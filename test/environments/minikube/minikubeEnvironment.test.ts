@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseLabSpec, type LabSpec } from '../../../src/config/labSpec.js';
 import { createActivities } from '../../../src/activities/index.js';
