@@ -160,16 +160,25 @@ export interface SkippedReport {
  * A run that failed before the lab had a directory (bad data dir, nothing deployed) leaves no trace
  * on disk; its failure is in Temporal's history and the CLI's message.
  */
-export function failureReportProblem(reportsDir: string): string | undefined {
+export function failureReportProblem(reportsDir: string, spec: Pick<LabSpec, 'env' | 'dataDir'>): string | undefined {
+  // Compose and Minikube labs live in Docker or Kubernetes: their directory here holds only reports,
+  // so it may not exist yet when a first deploy fails. A usable data dir is enough for those.
+  if (spec.env !== 'local') return problemOf(() => assertUsableDataDir(spec.dataDir));
   const labDir = path.dirname(reportsDir);
   if (!existsSync(labDir)) return `${labDir} does not exist`;
-  try {
-    if (!statSync(labDir).isDirectory()) return `${labDir} is not a directory`;
+  return problemOf(() => {
+    if (!statSync(labDir).isDirectory()) throw new Error(`${labDir} is not a directory`);
     assertUsableDataDir(labDir);
+  });
+}
+
+function problemOf(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
-  return undefined;
 }
 
 export function createReportActivities(deps: ActivityDeps) {
@@ -181,7 +190,7 @@ export function createReportActivities(deps: ActivityDeps) {
     /** The FAIL report of a failed run: best effort, never creates the lab's directory (failureReport.ts). */
     async writeFailureReport(spec: LabSpec, input: ReportInput): Promise<ReportPaths | SkippedReport> {
       const dir = reportsDir(spec);
-      const problem = failureReportProblem(dir);
+      const problem = failureReportProblem(dir, spec);
       if (problem) return { skipped: `no failure report: ${problem}` };
       return writeReport(spec, input, { dir, secrets: await labSecrets(deps, spec) });
     },

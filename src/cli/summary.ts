@@ -16,7 +16,12 @@ import { seconds } from './render.js';
 export function summarizeDeploy(r: DeployLabResult): string[] {
   return [
     `Deploy of lab "${r.cluster}" (${r.env}): ${r.status} in ${seconds(r.durationMs)}`,
-    ...(r.api ? [`FHIR API: ${r.api.url} (${r.api.started ? 'started' : 'already running'}; try ${r.api.url}/metadata)`] : []),
+    ...(r.api
+      ? [
+          `FHIR API: ${r.api.url} (${r.api.started ? 'started' : 'already running'}; try ${r.api.url}/metadata)`,
+          `Dashboards: ${r.api.url}/app/ (accounts admin, practitioner, patient, auditor; passwords in <data dir>/${r.cluster}/secrets/api-users/)`,
+        ]
+      : []),
     ...checkLines(r.verification.checks),
     ...reportLines(r.reports),
   ];

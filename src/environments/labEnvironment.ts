@@ -55,6 +55,8 @@ export interface SqlEndpoint {
 export interface ApiEndpoint {
   /** Base URL, e.g. `http://127.0.0.1:15532`. */
   readonly url: string;
+  /** Sent with every request the lab makes to its API (a bearer token: the API requires one). */
+  readonly headers?: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 

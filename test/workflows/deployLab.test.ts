@@ -111,9 +111,9 @@ test('an API that never gets ready fails the deploy at wait-api-ready, with the 
       async waitForApiReady() {
         throw ApplicationFailure.nonRetryable('The API of lab "wf-test" at http://127.0.0.1:40100 was not ready within 120 s (last answer: HTTP 503).', 'ApiNotReady');
       },
-      async writeReport(spec, input) {
+      async writeFailureReport(spec, input) {
         reports.push(input);
-        return fakes.writeReport(spec, input);
+        return fakes.writeFailureReport(spec, input);
       },
     }),
   );

@@ -60,7 +60,7 @@ export async function runApiChecks(env: LabEnvironment): Promise<CheckResult[]> 
     const results: CheckResult[] = [];
     results.push(
       await runCheck('api metadata', async () => {
-        const res = await fhirGet(`${base}/metadata`, REQUEST_TIMEOUT_MS);
+        const res = await fhirGet(`${base}/metadata`, REQUEST_TIMEOUT_MS, endpoint.headers);
         expectStatus(res, 'GET /metadata');
         const cs = res.body as { resourceType?: string; fhirVersion?: string; rest?: Array<{ resource?: Array<{ type?: string }> }> };
         passIf(cs.resourceType === 'CapabilityStatement', `GET /metadata returned a ${cs.resourceType ?? 'non-FHIR body'}`);
@@ -74,7 +74,7 @@ export async function runApiChecks(env: LabEnvironment): Promise<CheckResult[]> 
       await runCheck('api read patient', async () => {
         const { documentoId } = await placed();
         const id = fhirPatientId(documentoId);
-        const res = await fhirGet(`${base}/Patient/${encodeURIComponent(id)}`, REQUEST_TIMEOUT_MS);
+        const res = await fhirGet(`${base}/Patient/${encodeURIComponent(id)}`, REQUEST_TIMEOUT_MS, endpoint.headers);
         expectStatus(res, `GET /Patient/${id}`);
         const patient = res.body as { resourceType?: string; id?: string };
         passIf(patient.resourceType === 'Patient' && patient.id === id, `GET /Patient/${id} returned ${patient.resourceType ?? '?'}/${patient.id ?? '?'}`);
@@ -94,7 +94,7 @@ export async function runApiChecks(env: LabEnvironment): Promise<CheckResult[]> 
           return Number(rows[0]?.n ?? NaN);
         });
         const id = fhirPatientId(documentoId);
-        const res = await fhirGet(`${base}/Observation?patient=${encodeURIComponent(id)}&_count=1000`, REQUEST_TIMEOUT_MS);
+        const res = await fhirGet(`${base}/Observation?patient=${encodeURIComponent(id)}&_count=1000`, REQUEST_TIMEOUT_MS, endpoint.headers);
         expectStatus(res, `GET /Observation?patient=${id}`);
         const bundle = res.body as { resourceType?: string; entry?: Array<{ resource?: { resourceType?: string; subject?: { reference?: string } } }> };
         passIf(bundle.resourceType === 'Bundle', `the search returned a ${bundle.resourceType ?? 'non-FHIR body'}`);

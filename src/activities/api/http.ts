@@ -8,8 +8,8 @@ export interface FhirResponse {
   readonly body: unknown;
 }
 
-export async function fhirGet(url: string, timeoutMs: number): Promise<FhirResponse> {
-  const res = await fetch(url, { headers: { accept: 'application/fhir+json' }, signal: AbortSignal.timeout(timeoutMs) });
+export async function fhirGet(url: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): Promise<FhirResponse> {
+  const res = await fetch(url, { headers: { ...headers, accept: 'application/fhir+json' }, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   let body: unknown;
   try {

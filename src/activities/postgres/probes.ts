@@ -63,12 +63,12 @@ export function probedClasses(plan: DrillPlan, api = false): ProbeClass[] {
 }
 
 /** A patient read through the API: 200 with that Patient, within the probe's time bound. */
-function apiRead(apiUrl: string, key: number, where: string, plan: DrillPlan, timeoutMs: number): Probe {
+function apiRead(api: ApiTarget, key: number, where: string, plan: DrillPlan): Probe {
   const id = fhirPatientId(key);
   return async () => {
     let res;
     try {
-      res = await fhirGet(`${apiUrl}/Patient/${encodeURIComponent(id)}`, timeoutMs);
+      res = await fhirGet(`${api.url}/Patient/${encodeURIComponent(id)}`, api.timeoutMs, api.headers);
     } catch (err) {
       throw new Error(`API: ${describeFetchError(err)}`);
     }
@@ -79,7 +79,14 @@ function apiRead(apiUrl: string, key: number, where: string, plan: DrillPlan, ti
   };
 }
 
-function probesFor(plan: DrillPlan, recorder: ProbeRecorder, api?: { url: string; timeoutMs: number }): Map<ProbeClass, Probe> {
+/** Where the API probes go, with the headers (a token) the lab's API needs. */
+interface ApiTarget {
+  url: string;
+  timeoutMs: number;
+  headers?: Readonly<Record<string, string>>;
+}
+
+function probesFor(plan: DrillPlan, recorder: ProbeRecorder, api?: ApiTarget): Map<ProbeClass, Probe> {
   const probes = new Map<ProbeClass, Probe>();
   const readKey = (key: number, where: string): Probe => async (session) => {
     const { rowCount } = await session.run((c) => c.query('SELECT documento_id, nombre FROM pacientes WHERE documento_id = $1', [key]));
@@ -104,10 +111,10 @@ function probesFor(plan: DrillPlan, recorder: ProbeRecorder, api?: { url: string
     });
   }
   if (api && plan.failedNodeKey !== undefined) {
-    probes.set('api-read-failed-node', apiRead(api.url, plan.failedNodeKey, `shard on ${plan.node}`, plan, api.timeoutMs));
+    probes.set('api-read-failed-node', apiRead(api, plan.failedNodeKey, `shard on ${plan.node}`, plan));
   }
   if (api && plan.healthyNodeKey !== undefined) {
-    probes.set('api-read-healthy-node', apiRead(api.url, plan.healthyNodeKey, 'shard on a healthy node', plan, api.timeoutMs));
+    probes.set('api-read-healthy-node', apiRead(api, plan.healthyNodeKey, 'shard on a healthy node', plan));
   }
   return probes;
 }
@@ -136,7 +143,7 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
   const signal = cancellationSignalIfActivity();
   const startedAt = Date.now();
   const recorder = new ProbeRecorder(startedAt, probedClasses(plan, apiEndpoint !== undefined));
-  const probes = probesFor(plan, recorder, apiEndpoint && { url: apiEndpoint.url, timeoutMs: statementTimeoutMs + 500 });
+  const probes = probesFor(plan, recorder, apiEndpoint && { url: apiEndpoint.url, timeoutMs: statementTimeoutMs + 500, ...(apiEndpoint.headers ? { headers: apiEndpoint.headers } : {}) });
   let stopped = false;
 
   const loop = async (cls: ProbeClass, probe: Probe, phase: number) => {

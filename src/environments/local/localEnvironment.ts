@@ -262,8 +262,15 @@ export class LocalEnvironment implements LabEnvironment {
     return ensureApiProcess(this.layout, launch);
   }
 
+  /** With a fresh practitioner token: verify's API checks and the drill's API probes read patients. */
   async openApiEndpoint(): Promise<ApiEndpoint> {
-    return { url: apiUrl(readApiLaunch(this.layout) ?? apiLaunchFor(this.spec)), close: async () => {} };
+    const { tokenForUser } = await import('../../api/auth/tokenForUser.js');
+    const token = await tokenForUser(this.spec, 'practitioner');
+    return {
+      url: apiUrl(readApiLaunch(this.layout) ?? apiLaunchFor(this.spec)),
+      headers: { authorization: `Bearer ${token}` },
+      close: async () => {},
+    };
   }
 
   async apiState(): Promise<ApiState> {
