@@ -64,7 +64,8 @@ test('a failed rebuild leaves the failover done and says so; a failed promotion 
   await expect(
     worker2.runUntil(t.client.workflow.execute(failoverNode, { taskQueue: queue2, workflowId: queue2, args: [{ spec: testSpec({ standbys: 1 }), node: 'worker-0' }] })),
   ).rejects.toThrow();
-  expect(reports).toContain('writeReport(failover:FAIL)');
+  // FailoverNode reports through the best-effort failure report (best-effort-failure-report-v1) like every lab workflow.
+  expect(reports).toContain('writeFailureReport(failover:FAIL)');
   expect(reports).not.toContain('updateGroupNode(worker-0->worker-0-s1)');
 });
 
