@@ -56,7 +56,8 @@ test('a failed rebuild leaves the failover done and says so; a failed promotion 
   const reports: string[] = [];
   const noPromote = createFakeActivities((a, d) => reports.push(`${a}(${d ?? ''})`), {
     async promoteMember() {
-      throw toApplicationFailure(new LabError('ConfigInvalid', 'Member worker-0-s1 is fenced: it cannot be promoted.'));
+      // Not a refusal (those write no report): the promotion itself did not finish.
+      throw toApplicationFailure(new LabError('NodeNotReady', 'worker-0-s1 did not leave recovery within 60 s of pg_promote().'));
     },
   });
   const queue2 = uniqueTaskQueue('failover-wf-promote');
