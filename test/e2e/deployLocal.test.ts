@@ -38,7 +38,11 @@ describeIfCitus('deploy --env local with real Citus', () => {
     expect(fs.existsSync(reports.json) && fs.existsSync(reports.markdown)).toBe(true);
     const api = result.api as { url: string; started: boolean };
     expect(api).toMatchObject({ url: `http://127.0.0.1:${basePort + 100}`, started: true });
-    const patient = await fetch(`${api.url}/Patient/1000000001`);
+    // The lab's API wants a token: without one 401, with `api token`'s a loaded patient reads back.
+    expect((await fetch(`${api.url}/Patient/1000000001`)).status).toBe(401);
+    const token = await runCli(['api', 'token', '--user', 'practitioner', ...labArgs.filter((a) => a !== '--json')], env());
+    expect(token.code).toBe(0);
+    const patient = await fetch(`${api.url}/Patient/1000000001`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
     expect(patient.status).toBe(200);
     expect(((await patient.json()) as { id: string }).id).toBe('1000000001');
 

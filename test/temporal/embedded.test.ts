@@ -22,6 +22,9 @@ let dataDir: string;
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-embedded-'));
+  // `status` acts only on a deployed lab: give it the marker file a deploy writes.
+  fs.mkdirSync(path.join(dataDir, 'embedded'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'embedded', 'lab.json'), '{"basePort": 15432}\n');
 });
 
 afterAll(async () => {

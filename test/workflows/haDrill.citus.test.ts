@@ -120,7 +120,7 @@ describeIfCitus('HA drill and lab tests on a real local Citus lab', () => {
         'distributed select',
       ]),
     );
-    expect(result.checks.find((c) => c.name === 'observaciones count')?.message).toBe('3000 rows in observaciones, expected 3000 for 1000 patients');
+    expect(result.checks.find((c) => c.name === 'observaciones count')?.message).toBe('3000 sample rows in observaciones, expected 3000 for 1000 patients');
     expect(path.basename(result.reports.markdown)).toMatch(/^RESULTADOS_TESTS_COMPLETE_\d{8}_\d{6}\.md$/);
     expect(fs.readFileSync(result.reports.markdown, 'utf8')).toMatch(/Checks: \d+\/\d+ passed \(100%\)/);
   });

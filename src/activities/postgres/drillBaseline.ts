@@ -10,6 +10,7 @@ import { LabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, findNode, withNodeClient } from './connect.js';
+import { GROWING_TABLES } from './dataProof.js';
 import type { ClusterFingerprint, DrillBaseline, DrillPlan, TableFingerprint } from './drillTypes.js';
 import { quoteIdentifier } from './identifiers.js';
 import { clusterAddress } from './registerWorkers.js';
@@ -22,16 +23,16 @@ const STATEMENT_TIMEOUT_MS = 300_000;
 const KEY_CANDIDATES = 2_000;
 const MAX_WRITE_KEYS = 4;
 
-/** Citus tables of the public schema with plain names, except the drill's own (it changes by design). */
+/** Citus tables of the public schema with plain names, except those that change by design: the drill's own, and the API's audit trail (dataProof.ts). */
 async function citusTables(client: Client): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT c.relname AS name
        FROM pg_dist_partition p
        JOIN pg_class c ON c.oid = p.logicalrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relname <> $1
+      WHERE n.nspname = 'public' AND c.relname <> ALL ($1::text[])
       ORDER BY 1`,
-    [DRILL_TABLE],
+    [[DRILL_TABLE, ...GROWING_TABLES]],
   );
   return rows.map((r) => r.name).filter((name) => SQL_IDENTIFIER.test(name));
 }

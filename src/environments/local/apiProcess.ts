@@ -148,19 +148,23 @@ export async function ensureApiProcess(layout: LabLayout, launch: ApiLaunch, tim
   return withSpawnLock(path.join(layout.clusterDir, 'api.lock'), timeoutMs + STOP_TIMEOUT_MS, () => startUnlocked(layout, launch, timeoutMs));
 }
 
+/** PortInUse naming the holder, unless the launch's port is free (the lab's own running API holds it: check first). */
+export async function assertApiPortFree(launch: ApiLaunch): Promise<void> {
+  if (await isPortFree(launch.port)) return;
+  throw new LabError(
+    'PortInUse',
+    `Port ${launch.port} (for the API of lab "${launch.spec.cluster}") is already in use by ` +
+      `${describePortHolder(launch.port) ?? 'another process'}: stop it, or choose another port with --api-port.`,
+    { details: { port: launch.port, node: 'api' } },
+  );
+}
+
 async function startUnlocked(layout: LabLayout, launch: ApiLaunch, timeoutMs: number): Promise<{ pid: number; started: boolean }> {
   const files = apiFiles(layout);
   const current = runningApi(layout, launch.spec);
   if (current?.port === launch.port) return { pid: current.pid, started: false };
   if (current) await stopApiProcess(layout, launch.spec);
-  if (!(await isPortFree(launch.port))) {
-    throw new LabError(
-      'PortInUse',
-      `Port ${launch.port} (for the API of lab "${launch.spec.cluster}") is already in use by ` +
-        `${describePortHolder(launch.port) ?? 'another process'}: stop it, or choose another port with --api-port.`,
-      { details: { port: launch.port, node: 'api' } },
-    );
-  }
+  await assertApiPortFree(launch);
 
   fs.mkdirSync(layout.logsDir, { recursive: true });
   const log = fs.openSync(files.logFile, 'a', 0o644);

@@ -21,7 +21,7 @@ import {
   type ProvisionResult,
   type StartResult,
 } from '../labEnvironment.js';
-import { apiFiles, apiLaunchFor, apiUrl, ensureApiProcess, readApiLaunch, runningApi, stopApiProcess, wantApi } from './apiProcess.js';
+import { apiFiles, apiLaunchFor, apiUrl, assertApiPortFree, ensureApiProcess, readApiLaunch, runningApi, stopApiProcess, wantApi } from './apiProcess.js';
 import { assertDataDirUsable, assertPortFree, assertSamePorts } from './labChecks.js';
 import { labLayout, type LabLayout } from './labLayout.js';
 import { writeNodeConfig } from './nodeConfig.js';
@@ -244,6 +244,8 @@ export class LocalEnvironment implements LabEnvironment {
     ensureDir(this.layout.logsDir);
     // The API signs tokens with the lab's key and logs in the accounts deploy creates (src/api/auth);
     // idempotent, so every deploy and a restarted API find them in <cluster>/secrets.
+    // A port someone else holds is said before anything is created for the API.
+    if (runningApi(this.layout, this.spec)?.port !== launch.port) await assertApiPortFree(launch);
     progress('API signing key and accounts');
     const { ensureLabApiSecrets } = await import('../../api/auth/labSecrets.js');
     await ensureLabApiSecrets(this.spec);
