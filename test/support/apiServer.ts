@@ -3,15 +3,12 @@
  * as plain SQL, no distribution) or a real Citus lab built by the deploy's own activities. Every SQL
  * statement the server sends is recorded, so tests can EXPLAIN the exact statements.
  */
-import { createPostgresActivities } from '../../src/activities/postgres/index.js';
-import { readSchemaSql } from '../../src/activities/postgres/schema.js';
-import type { LabSpec } from '../../src/config/labSpec.js';
-import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
 import { serveApi, type RunningApi } from '../../src/api/serve.js';
 import type { SqlStatement } from '../../src/api/storage/sqlSession.js';
 import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
 import { startCitusSampleLab } from './citusSampleLab.js';
-import { connectNode, startTempLab, type TempLab } from './localLab.js';
+import { startTempLab, type TempLab } from './localLab.js';
+import { loadPlainSchema } from './plainSchemaLab.js';
 
 export interface ApiLab {
   readonly lab: TempLab;
@@ -50,20 +47,7 @@ async function serveOver(lab: TempLab): Promise<ApiLab> {
 export async function startPlainApiLab(patients: number): Promise<ApiLab> {
   const lab = await startTempLab({ workers: 1, preloadCitus: false });
   try {
-    const admin = await connectNode(lab, 'coordinator');
-    try {
-      await admin.query(`CREATE DATABASE ${lab.spec.database}`);
-    } finally {
-      await admin.end();
-    }
-    const client = await connectNode(lab, 'coordinator', lab.spec.database);
-    try {
-      await client.query(readSchemaSql());
-    } finally {
-      await client.end();
-    }
-    const spec: LabSpec = { ...lab.spec, patients };
-    await createPostgresActivities({ environmentFor: (s) => new LocalEnvironment(s, { preloadCitus: false }) }).loadSampleData(spec);
+    const spec = await loadPlainSchema(lab, patients);
     return await serveOver({ ...lab, spec });
   } catch (err) {
     await lab.cleanup();

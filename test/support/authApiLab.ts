@@ -9,15 +9,12 @@
  */
 import http from 'node:http';
 import pg from 'pg';
-import { createPostgresActivities } from '../../src/activities/postgres/index.js';
-import { readSchemaSql } from '../../src/activities/postgres/schema.js';
-import type { LabSpec } from '../../src/config/labSpec.js';
-import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
 import { serveApi, type RunningApi } from '../../src/api/serve.js';
 import { ensureApiSecrets, apiSecretsDir, readApiPassword } from '../../src/api/auth/bootstrap.js';
 import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
 import { startCitusSampleLab } from './citusSampleLab.js';
-import { connectNode, startTempLab, type TempLab } from './localLab.js';
+import { startTempLab, type TempLab } from './localLab.js';
+import { loadPlainSchema } from './plainSchemaLab.js';
 
 export interface SentRequest {
   readonly method: string;
@@ -129,20 +126,7 @@ async function withAuth(lab: TempLab): Promise<AuthApiLab> {
 export async function startPlainAuthApiLab(patients: number): Promise<AuthApiLab> {
   const lab = await startTempLab({ workers: 1, preloadCitus: false });
   try {
-    const admin = await connectNode(lab, 'coordinator');
-    try {
-      await admin.query(`CREATE DATABASE ${lab.spec.database}`);
-    } finally {
-      await admin.end();
-    }
-    const client = await connectNode(lab, 'coordinator', lab.spec.database);
-    try {
-      await client.query(readSchemaSql());
-    } finally {
-      await client.end();
-    }
-    const spec: LabSpec = { ...lab.spec, patients };
-    await createPostgresActivities({ environmentFor: (s) => new LocalEnvironment(s, { preloadCitus: false }) }).loadSampleData(spec);
+    const spec = await loadPlainSchema(lab, patients);
     return await withAuth({ ...lab, spec });
   } catch (err) {
     await lab.cleanup();

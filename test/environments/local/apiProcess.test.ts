@@ -6,13 +6,12 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { createPostgresActivities } from '../../../src/activities/postgres/index.js';
-import { readSchemaSql } from '../../../src/activities/postgres/schema.js';
 import { apiFiles, isApiOf, runningApi } from '../../../src/environments/local/apiProcess.js';
 import { LocalEnvironment } from '../../../src/environments/local/localEnvironment.js';
 import { parseLabSpec } from '../../../src/config/labSpec.js';
 import { isLabError } from '../../../src/errors.js';
-import { connectNode, startTempLab, type TempLab } from '../../support/localLab.js';
+import { startTempLab, type TempLab } from '../../support/localLab.js';
+import { loadPlainSchema } from '../../support/plainSchemaLab.js';
 import { rejectionOf } from '../../support/rejection.js';
 
 async function answers(url: string): Promise<number | undefined> {
@@ -41,13 +40,8 @@ describe('the local API process', () => {
 
   beforeAll(async () => {
     lab = await startTempLab({ supervise: true });
-    const admin = await connectNode(lab);
-    await admin.query(`CREATE DATABASE ${lab.spec.database}`).finally(() => admin.end());
-    // startApi creates the API's signing key and accounts (the patient account needs a loaded patient):
-    // the lab schema and migrations as plain SQL, then a few sample patients.
-    const db = await connectNode(lab, 'coordinator', lab.spec.database);
-    await db.query(readSchemaSql()).finally(() => db.end());
-    await createPostgresActivities({ environmentFor: (s) => new LocalEnvironment(s, { preloadCitus: false }) }).loadSampleData({ ...lab.spec, patients: 10 });
+    // startApi creates the API's signing key and accounts (the patient account needs a loaded patient).
+    await loadPlainSchema(lab, 10);
   }, 120_000);
   afterAll(async () => {
     await lab?.cleanup();
