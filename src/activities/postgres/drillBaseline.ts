@@ -10,7 +10,7 @@ import { LabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, findNode, withNodeClient } from './connect.js';
-import { GROWING_TABLES } from './dataProof.js';
+import { GROWING_TABLES, tableFingerprint } from './dataProof.js';
 import type { ClusterFingerprint, DrillBaseline, DrillPlan, TableFingerprint } from './drillTypes.js';
 import { quoteIdentifier } from './identifiers.js';
 import { clusterAddress } from './registerWorkers.js';
@@ -37,20 +37,16 @@ async function citusTables(client: Client): Promise<string[]> {
   return rows.map((r) => r.name).filter((name) => SQL_IDENTIFIER.test(name));
 }
 
-async function tableFingerprint(client: Client, table: string): Promise<TableFingerprint> {
-  // md5 of each row's text, its first 60 bits summed as numeric: order-independent and overflow-free.
-  const { rows } = await client.query<{ n: string; checksum: string }>(
-    `SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text AS checksum
-       FROM ${quoteIdentifier(table, 'table')} t`,
-  );
-  return { table, rows: Number(rows[0]?.n ?? 0), checksum: rows[0]?.checksum ?? '0' };
+/** Row count and order-independent checksum: the same fingerprint as the rebalance's data proof. */
+async function fingerprintOf(client: Client, table: string): Promise<TableFingerprint> {
+  return { table, ...(await tableFingerprint(client, { schema: 'public', name: table })) };
 }
 
 export async function fingerprint(client: Client): Promise<ClusterFingerprint> {
   const tables: TableFingerprint[] = [];
   for (const table of await citusTables(client)) {
     heartbeatIfActivity({ table });
-    tables.push(await tableFingerprint(client, table));
+    tables.push(await fingerprintOf(client, table));
   }
   const { rows } = await client.query<{ address: string; shards: string; digest: string }>(
     `SELECT n.nodename || ':' || n.nodeport AS address, count(*) AS shards,
