@@ -6,9 +6,8 @@
 import { serveApi, type RunningApi } from '../../src/api/serve.js';
 import type { SqlStatement } from '../../src/api/storage/sqlSession.js';
 import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
-import { startCitusSampleLab } from './citusSampleLab.js';
-import { startTempLab, type TempLab } from './localLab.js';
-import { loadPlainSchema } from './plainSchemaLab.js';
+import type { TempLab } from './localLab.js';
+import { serveCitusLab, servePlainLab } from './servedLab.js';
 
 export interface ApiLab {
   readonly lab: TempLab;
@@ -44,24 +43,11 @@ async function serveOver(lab: TempLab): Promise<ApiLab> {
 }
 
 /** Plain PostgreSQL: one node, the lab schema applied as plain SQL, the sample data loaded with COPY. */
-export async function startPlainApiLab(patients: number): Promise<ApiLab> {
-  const lab = await startTempLab({ workers: 1, preloadCitus: false });
-  try {
-    const spec = await loadPlainSchema(lab, patients);
-    return await serveOver({ ...lab, spec });
-  } catch (err) {
-    await lab.cleanup();
-    throw err;
-  }
+export function startPlainApiLab(patients: number): Promise<ApiLab> {
+  return servePlainLab(patients, serveOver);
 }
 
 /** A Citus lab (coordinator + 2 workers) deployed by the lab's own SQL activities, sample data loaded. */
-export async function startCitusApiLab(): Promise<ApiLab> {
-  const lab = await startCitusSampleLab({ workers: 2, registered: 2, prefix: 'api' });
-  try {
-    return await serveOver(lab);
-  } catch (err) {
-    await lab.cleanup();
-    throw err;
-  }
+export function startCitusApiLab(): Promise<ApiLab> {
+  return serveCitusLab('api', serveOver);
 }

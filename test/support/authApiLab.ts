@@ -12,9 +12,8 @@ import pg from 'pg';
 import { serveApi, type RunningApi } from '../../src/api/serve.js';
 import { ensureApiSecrets, apiSecretsDir, readApiPassword } from '../../src/api/auth/bootstrap.js';
 import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
-import { startCitusSampleLab } from './citusSampleLab.js';
-import { startTempLab, type TempLab } from './localLab.js';
-import { loadPlainSchema } from './plainSchemaLab.js';
+import type { TempLab } from './localLab.js';
+import { serveCitusLab, servePlainLab } from './servedLab.js';
 
 export interface SentRequest {
   readonly method: string;
@@ -123,24 +122,11 @@ async function withAuth(lab: TempLab): Promise<AuthApiLab> {
 }
 
 /** Plain PostgreSQL: one node, the lab schema and migrations as plain SQL, the sample data by COPY. */
-export async function startPlainAuthApiLab(patients: number): Promise<AuthApiLab> {
-  const lab = await startTempLab({ workers: 1, preloadCitus: false });
-  try {
-    const spec = await loadPlainSchema(lab, patients);
-    return await withAuth({ ...lab, spec });
-  } catch (err) {
-    await lab.cleanup();
-    throw err;
-  }
+export function startPlainAuthApiLab(patients: number): Promise<AuthApiLab> {
+  return servePlainLab(patients, withAuth);
 }
 
 /** Citus: coordinator + 2 workers, schema distributed by the deploy's own activity, sample data loaded. */
-export async function startCitusAuthApiLab(): Promise<AuthApiLab> {
-  const lab = await startCitusSampleLab({ workers: 2, registered: 2, prefix: 'auth' });
-  try {
-    return await withAuth(lab);
-  } catch (err) {
-    await lab.cleanup();
-    throw err;
-  }
+export function startCitusAuthApiLab(): Promise<AuthApiLab> {
+  return serveCitusLab('auth', withAuth);
 }
