@@ -19,7 +19,7 @@ export function summarizeDeploy(r: DeployLabResult): string[] {
     ...(r.api
       ? [
           `FHIR API: ${r.api.url} (${r.api.started ? 'started' : 'already running'}; try ${r.api.url}/metadata)`,
-          `Dashboards: ${r.api.url}/app/ (accounts admin, practitioner, patient, auditor; passwords in <data dir>/${r.cluster}/secrets/api-users/)`,
+          `Dashboards: ${r.api.url}/app/ (an account per role, named after it: admin, practitioner, patient, auditor; passwords in <data dir>/${r.cluster}/secrets/api-users/)`,
         ]
       : []),
     ...checkLines(r.verification.checks),

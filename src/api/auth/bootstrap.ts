@@ -6,12 +6,12 @@
  *   <secretsDir>/api-users/<role>         a generated password per account (0600; never printed)
  *
  * exist, and that the accounts `admin`, `practitioner`, `patient` (linked to one loaded patient) and
- * `auditor` exist in api_users with those passwords. An account whose row exists and whose file
+ * `auditor` exist in api_users with those passwords. A lab deployed without patients (`--patients 0`)
+ * gets no `patient` account until a deploy finds one: that account must be someone. An account whose row exists and whose file
  * exists is left alone (an admin may have changed it on purpose); a lost file gets a new password.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LabError } from '../../errors.js';
 import type { Queryable } from './db.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { ROLES, type Role } from './roles.js';
@@ -33,6 +33,8 @@ export interface ApiSecretsResult {
   readonly signingKeyFile: string;
   readonly kid: string;
   readonly users: readonly { username: string; role: Role; passwordFile: string; created: boolean; passwordWritten: boolean }[];
+  /** Accounts not made this time, and why (the `patient` account while no patient is loaded). */
+  readonly skipped: readonly { username: string; reason: string }[];
 }
 
 export function apiSecretsDir(spec: { readonly dataDir: string; readonly cluster: string }): string {
@@ -73,14 +75,10 @@ function writePasswordFile(file: string): { password: string; written: boolean }
   }
 }
 
-async function patientOf(db: Queryable, explicit: string | undefined): Promise<string> {
+async function patientOf(db: Queryable, explicit: string | undefined): Promise<string | undefined> {
   if (explicit) return explicit;
   const { rows } = await db.query<{ documento_id: string | null }>('SELECT min(documento_id)::text AS documento_id FROM pacientes');
-  const documento = rows[0]?.documento_id;
-  if (!documento) {
-    throw new LabError('ConfigInvalid', 'no patient is loaded, and the API account `patient` must be one: load the sample data before creating the API accounts.');
-  }
-  return documento;
+  return rows[0]?.documento_id ?? undefined;
 }
 
 export async function ensureApiSecrets(options: ApiSecretsOptions): Promise<ApiSecretsResult> {
@@ -93,10 +91,16 @@ export async function ensureApiSecrets(options: ApiSecretsOptions): Promise<ApiS
   fs.chmodSync(usersDir, 0o700);
 
   const users = [];
+  const skipped = [];
   for (const role of ROLES) {
     const username = role;
     const file = passwordFile(secretsDir, username);
     const existing = await findUser(db, username);
+    const documentoId = !existing && role === 'patient' ? await patientOf(db, options.patientDocumentoId) : undefined;
+    if (!existing && role === 'patient' && !documentoId) {
+      skipped.push({ username, reason: 'no patient is loaded: the next deploy with sample data creates it' });
+      continue;
+    }
     let password = readIfPresent(file);
     let passwordWritten = false;
     if (!password) {
@@ -105,12 +109,11 @@ export async function ensureApiSecrets(options: ApiSecretsOptions): Promise<ApiS
     fs.chmodSync(file, 0o600);
     let created = false;
     if (!existing) {
-      const documentoId = role === 'patient' ? await patientOf(db, options.patientDocumentoId) : undefined;
       created = await createUser(db, { username, role, ...(documentoId ? { documentoId } : {}), passwordHash: await hashPassword(password) });
     } else if (passwordWritten) {
       await updateUser(db, username, { passwordHash: await hashPassword(password), active: true });
     }
     users.push({ username, role, passwordFile: file, created, passwordWritten });
   }
-  return { signingKeyFile: signingKeyPath(secretsDir), kid: key.kid, users };
+  return { signingKeyFile: signingKeyPath(secretsDir), kid: key.kid, users, skipped };
 }
