@@ -7,7 +7,7 @@ import { serveApi, type RunningApi } from '../../src/api/serve.js';
 import type { SqlStatement } from '../../src/api/storage/sqlSession.js';
 import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
 import type { TempLab } from './localLab.js';
-import { serveCitusLab, servePlainLab } from './servedLab.js';
+import { coordinatorParameters, serveCitusLab, servePlainLab } from './servedLab.js';
 
 export interface ApiLab {
   readonly lab: TempLab;
@@ -17,13 +17,6 @@ export interface ApiLab {
   readonly statements: SqlStatement[];
   /** Restarts the API on the same port (after the test stopped the database, say). */
   close(): Promise<void>;
-}
-
-async function coordinatorParameters(lab: TempLab): Promise<ConnectionParameters> {
-  const node = lab.env.nodes().find((n) => n.name === 'coordinator');
-  if (!node) throw new Error('no coordinator');
-  const { user, password } = await lab.env.credentials();
-  return { host: node.host, port: node.port, user, password, database: lab.spec.database };
 }
 
 async function serveOver(lab: TempLab): Promise<ApiLab> {

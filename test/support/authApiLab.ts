@@ -11,9 +11,8 @@ import http from 'node:http';
 import pg from 'pg';
 import { serveApi, type RunningApi } from '../../src/api/serve.js';
 import { ensureApiSecrets, apiSecretsDir, readApiPassword } from '../../src/api/auth/bootstrap.js';
-import type { ConnectionParameters } from '../../src/api/storage/coordinatorConnection.js';
 import type { TempLab } from './localLab.js';
-import { serveCitusLab, servePlainLab } from './servedLab.js';
+import { coordinatorParameters, serveCitusLab, servePlainLab } from './servedLab.js';
 
 export interface SentRequest {
   readonly method: string;
@@ -47,13 +46,6 @@ export interface AuthApiLab {
   password(username: string): string;
   client(address: string): Send;
   close(): Promise<void>;
-}
-
-async function coordinatorParameters(lab: TempLab): Promise<ConnectionParameters> {
-  const node = lab.env.nodes().find((n) => n.name === 'coordinator');
-  if (!node) throw new Error('no coordinator');
-  const { user, password } = await lab.env.credentials();
-  return { host: node.host, port: node.port, user, password, database: lab.spec.database };
 }
 
 function sender(base: URL, address: string, sent: SentRequest[]): Send {
