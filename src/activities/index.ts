@@ -7,6 +7,7 @@ import type { LabEnvironment } from '../environments/labEnvironment.js';
 import { resolveEnvironment } from '../environments/index.js';
 import { createApiActivities } from './api/index.js';
 import { withLabErrors } from './failures.js';
+import { createHaActivities } from './failover/haActivities.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
 import { createDrillActivities } from './postgres/drillActivities.js';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps) {
     ...createRebalanceActivities(deps),
     ...createReportActivities(deps),
     ...createClusterLockActivities(),
+    ...createHaActivities(deps),
   });
 }
 

@@ -21,7 +21,12 @@ export const DEFAULTS = {
   basePort: 15432,
   database: 'hce_distribuida',
   patients: 100,
+  standbys: 0,
+  sync: false,
 } as const;
+
+/** Streaming replicas per node group: 1 is the useful value; more only multiply copies on one machine. */
+export const MAX_STANDBYS = 3;
 
 /** Where labs keep their state when nobody says otherwise. Root gets a path the postgres OS user can traverse. */
 export function defaultDataDir(): string {
@@ -58,9 +63,19 @@ export const labSpecSchema = z.object({
     .min(1024, 'API port must be 1024 or higher')
     .max(65535, 'API port must be 65535 or lower')
     .optional(),
-}).refine((s) => s.apiPort === undefined || s.apiPort < s.basePort || s.apiPort > s.basePort + s.workers, {
-  message: 'API port must not be one of the node ports (base port to base port + workers)',
-});
+  // Optional: runs recorded before standbys existed carry specs without them (read as 0 / false).
+  standbys: z
+    .number({ error: 'standby count must be a number' })
+    .int('standby count must be a whole number')
+    .min(0, 'standby count must be 0 or more')
+    .max(MAX_STANDBYS, `standby count must be at most ${MAX_STANDBYS}`)
+    .optional(),
+  sync: z.boolean({ error: 'sync must be true or false' }).optional(),
+})
+  .refine((s) => s.apiPort === undefined || s.apiPort < s.basePort || s.apiPort > s.basePort + s.workers, {
+    message: 'API port must not be one of the node ports (base port to base port + workers)',
+  })
+  .refine((s) => !s.sync || (s.standbys ?? 0) > 0, { message: '--sync needs at least one standby (--standbys 1)' });
 
 export type LabSpec = z.infer<typeof labSpecSchema>;
 
@@ -81,6 +96,8 @@ export function parseLabSpec(input: Partial<Record<keyof LabSpec, unknown>>): La
     basePort: DEFAULTS.basePort,
     database: DEFAULTS.database,
     patients: DEFAULTS.patients,
+    standbys: DEFAULTS.standbys,
+    sync: DEFAULTS.sync,
     ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
   };
   if (merged.dataDir === undefined) merged.dataDir = defaultDataDir();
