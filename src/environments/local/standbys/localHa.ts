@@ -39,6 +39,7 @@ export interface LocalHaHost {
 const LOOPBACK = '127.0.0.1';
 const KILL_TIMEOUT_MS = 10_000;
 const STREAMING_TIMEOUT_MS = 60_000;
+const SYNC_TIMEOUT_MS = 10_000;
 
 export class LocalHa implements HaControl {
   constructor(private readonly host: LocalHaHost) {}
@@ -195,8 +196,29 @@ export class LocalHa implements HaControl {
 
   async setGroupSync(group: string, on: boolean): Promise<void> {
     const primary = this.primaryOf(group);
-    this.writeMemberReplication(primary, primary, on && this.sync);
-    if (primary.running) await this.sql(primary.node.port, 'SELECT pg_reload_conf()', () => undefined);
+    const sync = on && this.sync;
+    this.writeMemberReplication(primary, primary, sync);
+    if (!primary.running) return;
+    await this.sql(primary.node.port, 'SELECT pg_reload_conf()', () => undefined);
+    // The reload only signals: walsenders take the new list when they next handle SIGHUP. Until one
+    // counts as synchronous, a commit acknowledged now would not be on a standby yet.
+    if (sync) await this.waitSynchronous(primary, SYNC_TIMEOUT_MS);
+  }
+
+  private async waitSynchronous(primary: MemberInfo, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const synchronous = () =>
+      this.sql(
+        primary.node.port,
+        `SELECT count(*)::int AS n FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')`,
+        (rows) => Number(rows[0]?.n) > 0,
+      ).catch(() => false);
+    while (!(await synchronous())) {
+      if (Date.now() > deadline) {
+        throw new LabError('NodeNotReady', `No standby of ${primary.name} counts as synchronous ${timeoutMs} ms after setting synchronous_standby_names.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   async rebuild(name: string, options: { streamingTimeoutMs?: number } = {}): Promise<RebuildResult> {
@@ -217,6 +239,10 @@ export class LocalHa implements HaControl {
       // pg_rewind first finishes a crashed target's recovery in single-user mode, which refuses
       // standby.signal. Still fenced in the topology meanwhile, and configureStandby writes it back.
       fs.rmSync(path.join(this.host.layout.nodeDir(name), STANDBY_SIGNAL), { force: true });
+      // pg_rewind reads the source's timeline from its control file, which a promotion updates only at
+      // its next checkpoint (requested, not waited for): before that it sees both on timeline 1, says
+      // "no rewind required", and the old primary, ahead of the fork point, can never follow timeline 2.
+      await this.sql(primary.node.port, 'CHECKPOINT', () => undefined);
       const rewound = await rewind(this.host.context(), {
         pgdata: this.host.layout.nodeDir(name),
         sourcePort: primary.node.port,
@@ -315,13 +341,32 @@ export class LocalHa implements HaControl {
     );
   }
 
+  /**
+   * Streaming, and on the primary's timeline: a member that cannot follow the timeline (a former
+   * primary ahead of the fork point) reconnects every retry interval and shows `streaming` for a
+   * moment each time, so the primary's view alone is not enough.
+   */
   private async isStreaming(primary: MemberInfo, member: string): Promise<boolean> {
-    return this.sql(
+    const streaming = await this.sql(
       primary.node.port,
       `SELECT count(*)::int AS n FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'`,
       (rows) => Number(rows[0]?.n) > 0,
       [member],
     ).catch(() => false);
+    if (!streaming) return false;
+    const timeline = await this.sql(
+      primary.node.port,
+      // The first 8 hex digits of the current WAL file name are the timeline the primary writes.
+      `SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli`,
+      (rows) => Number(rows[0]?.tli),
+    ).catch(() => undefined);
+    const standby = this.member(member);
+    const received = await this.sql(
+      standby.node.port,
+      `SELECT status, received_tli FROM pg_stat_wal_receiver`,
+      (rows) => (rows[0]?.status === 'streaming' ? Number(rows[0]?.received_tli) : undefined),
+    ).catch(() => undefined);
+    return timeline !== undefined && received === timeline;
   }
 
   private async waitStreaming(primary: MemberInfo, members: string[], timeoutMs: number): Promise<void> {
