@@ -34,7 +34,7 @@ export function addLabOptions(cmd: Command): Command {
     .addOption(new Option('--data-dir <dir>', `where the lab keeps its state (default: ${defaultDataDir()})`).env('CITUS_LAB_DATA_DIR'))
     .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'))
     .addOption(
-      new Option('--api-port <port>', `port of the lab's FHIR API (default: base port + ${API_PORT_OFFSET})`).env('CITUS_LAB_API_PORT'),
+      new Option('--api-port <port>', `port of the lab's FHIR API (default: base port + ${API_PORT_OFFSET}, ${API_PORT_OFFSET} more per standby)`).env('CITUS_LAB_API_PORT'),
     )
     .addOption(
       new Option('--standbys <n>', `streaming replicas of the coordinator and of every worker (default: ${DEFAULTS.standbys})`).env(

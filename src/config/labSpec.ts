@@ -75,6 +75,11 @@ export const labSpecSchema = z.object({
   .refine((s) => s.apiPort === undefined || s.apiPort < s.basePort || s.apiPort > s.basePort + s.workers, {
     message: 'API port must not be one of the node ports (base port to base port + workers)',
   })
+  .refine(
+    ({ apiPort, basePort, workers, standbys }) =>
+      apiPort === undefined || !Array.from({ length: standbys ?? 0 }, (_, k) => basePort + 100 * (k + 1)).some((p) => apiPort >= p && apiPort <= p + workers),
+    { message: 'API port must not be one of the standby ports (base port + 100 k to base port + 100 k + workers)' },
+  )
   .refine((s) => !s.sync || (s.standbys ?? 0) > 0, { message: '--sync needs at least one standby (--standbys 1)' });
 
 export type LabSpec = z.infer<typeof labSpecSchema>;
@@ -82,9 +87,13 @@ export type LabSpec = z.infer<typeof labSpecSchema>;
 /** The API listens this far above the coordinator's port unless --api-port says otherwise. */
 export const API_PORT_OFFSET = 100;
 
-/** Port of the lab's FHIR API. */
-export function apiPortOf(spec: Pick<LabSpec, 'basePort' | 'apiPort'>): number {
-  return spec.apiPort ?? spec.basePort + API_PORT_OFFSET;
+/**
+ * Port of the lab's FHIR API. Standby k of a group listens 100 k above the group's port
+ * (standbys/groupTopology.ts), so coordinator-s1 would take base + 100: with standbys the API moves
+ * above the last standby's ports.
+ */
+export function apiPortOf(spec: Pick<LabSpec, 'basePort' | 'apiPort'> & Partial<Pick<LabSpec, 'standbys'>>): number {
+  return spec.apiPort ?? spec.basePort + API_PORT_OFFSET * (1 + (spec.standbys ?? 0));
 }
 
 /** Validates raw input (CLI options, JSON) into a LabSpec, with one readable sentence per problem. */
