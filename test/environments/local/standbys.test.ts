@@ -61,6 +61,15 @@ describe('local standbys (plain PostgreSQL)', () => {
     expect(inRecovery[0]?.r).toBe(true);
   }, 120_000);
 
+  it('leaves running standbys running on a second run (a re-run deploy)', async () => {
+    const pidFile = path.join(lab.env.layout.nodeDir('worker-0-s1'), 'postmaster.pid');
+    const before = fs.readFileSync(pidFile, 'utf8').split('\n')[0];
+    const again = await lab.env.ha.ensureStandbys();
+    expect(again).toEqual({ created: [], started: [], existing: expect.arrayContaining(['coordinator-s1', 'worker-0-s1']) as unknown });
+    // Its lock file too: without it the next start saw a stranger on the port.
+    expect(fs.readFileSync(pidFile, 'utf8').split('\n')[0]).toBe(before);
+  }, 60_000);
+
   it('keeps the password out of every configuration file', async () => {
     const { password } = await lab.env.credentials();
     const pgdata = lab.env.layout.nodeDir('worker-0-s1');

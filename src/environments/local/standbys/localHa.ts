@@ -124,6 +124,7 @@ export class LocalHa implements HaControl {
             result.created.push(m.name);
           } else {
             this.configureStandby(m, primary);
+            if (m.running) await this.sql(m.node.port, 'SELECT pg_reload_conf()', () => undefined);
             result.existing.push(m.name);
           }
           if (await this.host.startMember(m.name)) result.started.push(m.name);
@@ -313,7 +314,9 @@ export class LocalHa implements HaControl {
   private configureStandby(m: MemberInfo, primary: MemberInfo): void {
     const pgdata = this.host.layout.nodeDir(m.name);
     const user = this.host.context().user;
-    fs.rmSync(path.join(pgdata, 'postmaster.pid'), { force: true });
+    // A copy's or a killed member's stale lock goes; a running standby's stays (without it, a re-run
+    // deploy took its port for a stranger's, and the postmaster shuts down when it misses its lock file).
+    if (!runningPostmaster(pgdata)) fs.rmSync(path.join(pgdata, 'postmaster.pid'), { force: true });
     writeNodeConfig(pgdata, user, { port: m.node.port, preloadCitus: this.host.preloadCitus, replication: true });
     this.writeMemberReplication(m, primary, false);
     writeStandbySignal(pgdata, user);
