@@ -21,7 +21,7 @@ import { groupMembers, groupState, parseMemberName, readTopology, slotName, upda
 import { memberPids, processState, signalAll, waitUntilGone } from './memberProcesses.js';
 import { runningSupervisor } from '../supervisor.js';
 import { STANDBY_SIGNAL, writeReplicationConf, writeStandbySignal } from './replicationConf.js';
-import { baseBackup, promote, rewind } from './replicationTools.js';
+import { baseBackup, rewind } from './replicationTools.js';
 
 /** What LocalHa needs from its LocalEnvironment. */
 export interface LocalHaHost {
@@ -40,6 +40,7 @@ const LOOPBACK = '127.0.0.1';
 const KILL_TIMEOUT_MS = 10_000;
 const STREAMING_TIMEOUT_MS = 60_000;
 const SYNC_TIMEOUT_MS = 10_000;
+const PROMOTE_TIMEOUT_MS = 60_000;
 
 export class LocalHa implements HaControl {
   constructor(private readonly host: LocalHaHost) {}
@@ -177,10 +178,19 @@ export class LocalHa implements HaControl {
     const m = this.member(name);
     if (m.fenced) throw new LabError('ConfigInvalid', `Member ${name} is fenced: it cannot be promoted.`);
     if (!m.running) await this.host.startMember(name);
-    const inRecovery = await this.sql(m.node.port, 'SELECT pg_is_in_recovery() AS r', (rows) => rows[0]?.r === true);
-    if (inRecovery) {
-      await promote(this.host.context(), { pgdata: this.host.layout.nodeDir(name), member: name, pgpassFile: this.host.layout.pgpassFile });
-    }
+    const inRecovery = await this.withClient(m.node.port, async (client) => {
+      const recovering = async () => (await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r === true;
+      if (!(await recovering())) return false;
+      // pg_promote(wait => true) and `pg_ctl promote -w` look every 100 ms whether recovery ended;
+      // a failover waits for nothing else, so it looks itself, every 5 ms, on the same session.
+      await client.query('SELECT pg_promote(false)');
+      const deadline = Date.now() + PROMOTE_TIMEOUT_MS;
+      while (await recovering()) {
+        if (Date.now() > deadline) throw new LabError('NodeNotReady', `${name} did not leave recovery within ${PROMOTE_TIMEOUT_MS} ms of pg_promote().`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return true;
+    });
     updateGroup(this.host.layout.clusterDir, m.group, (s) => ({ ...s, primary: name }));
     // Other standbys follow the new primary (primary_conninfo reloads without a restart since PostgreSQL 13).
     const promoted = this.member(name);
@@ -385,6 +395,10 @@ export class LocalHa implements HaControl {
   }
 
   private async sql<T>(port: number, text: string, read: (rows: Array<Record<string, unknown>>) => T, values: unknown[] = []): Promise<T> {
+    return this.withClient(port, async (client) => read((await client.query<Record<string, unknown>>(text, values)).rows));
+  }
+
+  private async withClient<T>(port: number, fn: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({
       host: LOOPBACK,
       port,
@@ -397,8 +411,7 @@ export class LocalHa implements HaControl {
     client.on('error', () => undefined);
     await client.connect();
     try {
-      const { rows } = await client.query<Record<string, unknown>>(text, values);
-      return read(rows);
+      return await fn(client);
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -1,6 +1,7 @@
 /**
- * pg_basebackup, pg_rewind and pg_ctl promote for one member, run as the server OS user. Connections
- * authenticate through the server user's pgpass (PGPASSFILE): no password on any command line.
+ * pg_basebackup and pg_rewind for one member, run as the server OS user (promotion is SQL, in
+ * LocalHa.promote). Connections authenticate through the server user's pgpass (PGPASSFILE): no
+ * password on any command line.
  */
 import path from 'node:path';
 import { execa } from 'execa';
@@ -64,12 +65,4 @@ export async function rewind(
   const source = `host=127.0.0.1 port=${opts.sourcePort} user=${SUPERUSER} dbname=postgres sslmode=disable`;
   const result = await runAs(ctx, 'pg_rewind', ['-D', opts.pgdata, `--source-server=${source}`, '--no-sync'], opts.pgpassFile);
   return { ok: result.exitCode === 0, output: tail(result.all) };
-}
-
-/** `pg_ctl promote -w`: returns once the server left recovery. */
-export async function promote(ctx: NodeProcessContext, opts: { pgdata: string; member: string; pgpassFile: string }): Promise<void> {
-  const result = await runAs(ctx, 'pg_ctl', ['-D', opts.pgdata, '-w', '-t', '60', 'promote'], opts.pgpassFile);
-  if (result.exitCode !== 0 && !/not in standby mode/.test(result.all ?? '')) {
-    throw new LabError('CommandFailed', `pg_ctl promote of ${opts.member} failed:\n${tail(result.all)}`);
-  }
 }
