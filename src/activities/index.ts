@@ -7,6 +7,7 @@ import type { LabEnvironment } from '../environments/labEnvironment.js';
 import { resolveEnvironment } from '../environments/index.js';
 import { createApiActivities } from './api/index.js';
 import { withLabErrors } from './failures.js';
+import type { TakeoverHook } from './failover/failoverSteps.js';
 import { createHaActivities } from './failover/haActivities.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   environmentFor(spec: LabSpec): LabEnvironment | Promise<LabEnvironment>;
   /** Where reports go; defaults to `<dataDir>/<cluster>/reports`. */
   reportsDir?(spec: LabSpec): string;
+  /** Called after each part of a failover's takeover (crash tests stop the worker there). */
+  afterTakeoverPart?: TakeoverHook;
 }
 
 export const defaultDeps: ActivityDeps = { environmentFor: resolveEnvironment };

@@ -13,6 +13,7 @@ type HaActivityNames =
   | 'fenceMember'
   | 'promoteMember'
   | 'updateGroupNode'
+  | 'takeOverGroup'
   | 'rebuildMember'
   | 'switchoverGroup'
   | 'watchPrimaries'
@@ -57,6 +58,18 @@ export function createFakeHaActivities(record: Recorder, state: FakeGroups = fak
     async updateGroupNode(_spec, group, member) {
       record('updateGroupNode', `${group}->${member}`);
       return { group, nodeId: 2, from: '127.0.0.1:40001', to: '127.0.0.1:40101', changed: true, at: Date.now() };
+    },
+    async takeOverGroup(_spec, plan) {
+      record('takeOverGroup', `${plan.oldPrimary}->${plan.candidate}`);
+      const at = Date.now();
+      const already = primaryOf(plan.group) === plan.candidate;
+      state.fenced.add(plan.oldPrimary);
+      state.primary.set(plan.group, plan.candidate);
+      return {
+        fence: { member: plan.oldPrimary, wasRunning: true, startedAt: at, endedAt: at + 5 },
+        promote: { member: plan.candidate, alreadyPrimary: already, startedAt: at + 5, endedAt: at + 60 },
+        nodeUpdate: { group: plan.group, nodeId: 2, from: '127.0.0.1:40001', to: '127.0.0.1:40101', changed: true, at: at + 80, startedAt: at + 60, endedAt: at + 80 },
+      };
     },
     async rebuildMember(_spec, member) {
       record('rebuildMember', member);

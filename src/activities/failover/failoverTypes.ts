@@ -26,6 +26,19 @@ export interface NodeUpdate {
   readonly at: number;
 }
 
+/** One part of a takeover, timed by the activity's clock (epoch ms): FailoverNode shows it as a step. */
+export interface TakeoverPart {
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** fence -> promote -> update-node done in one activity (patch failover-takeover-v1). */
+export interface TakeoverOutcome {
+  readonly fence: TakeoverPart & { readonly member: string; readonly wasRunning: boolean };
+  readonly promote: TakeoverPart & { readonly member: string; readonly alreadyPrimary: boolean };
+  readonly nodeUpdate: TakeoverPart & NodeUpdate;
+}
+
 export interface SwitchoverOutcome {
   readonly group: string;
   readonly oldPrimary: string;

@@ -3,8 +3,8 @@ import type { LabSpec } from '../../config/labSpec.js';
 import type { RebuildResult, StandbysResult } from '../../environments/haControl.js';
 import { heartbeatIfActivity } from '../activityContext.js';
 import type { ActivityDeps } from '../index.js';
-import { fenceMember, planFailover, promoteMember, rebuildMember, updateGroupNode } from './failoverSteps.js';
-import type { FailoverPlan, NodeUpdate, SwitchoverOutcome, WatchOutcome } from './failoverTypes.js';
+import { fenceMember, planFailover, promoteMember, rebuildMember, takeOverGroup, updateGroupNode } from './failoverSteps.js';
+import type { FailoverPlan, NodeUpdate, SwitchoverOutcome, TakeoverOutcome, WatchOutcome } from './failoverTypes.js';
 import type { FaultInjected } from '../postgres/drillTypes.js';
 import { groupRecovery, healNodeFault, type GroupRecovery } from './drillFaults.js';
 import { requireHa } from './memberClient.js';
@@ -28,6 +28,9 @@ export function createHaActivities(deps: ActivityDeps) {
     },
     async updateGroupNode(spec: LabSpec, group: string, member: string): Promise<NodeUpdate> {
       return updateGroupNode(await env(spec), group, member);
+    },
+    async takeOverGroup(spec: LabSpec, plan: FailoverPlan): Promise<TakeoverOutcome> {
+      return takeOverGroup(await env(spec), plan, deps.afterTakeoverPart);
     },
     async rebuildMember(spec: LabSpec, member: string): Promise<RebuildResult> {
       return rebuildMember(await env(spec), member);

@@ -26,16 +26,17 @@ test('FailoverNode fences the planned primary, promotes the planned standby, rep
   const result = await worker.runUntil(
     t.client.workflow.execute(failoverNode, { taskQueue, workflowId: taskQueue, args: [{ spec: testSpec({ standbys: 1 }), node: 'worker-0', reason: 'unit' }] }),
   );
-  expect(calls).toEqual([
-    'planFailover(worker-0)',
-    'fenceMember(worker-0)',
-    'promoteMember(worker-0-s1)',
-    'updateGroupNode(worker-0->worker-0-s1)',
-    'rebuildMember(worker-0)',
-    'writeReport(failover:PASS)',
-  ]);
+  // fence -> promote -> update-node in one activity (failover-takeover-v1), shown as three steps.
+  expect(calls).toEqual(['planFailover(worker-0)', 'takeOverGroup(worker-0->worker-0-s1)', 'rebuildMember(worker-0)', 'writeReport(failover:PASS)']);
   expect(result).toMatchObject({ status: 'PASS', reason: 'unit', rebuild: { member: 'worker-0', method: 'rewind' } });
   expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+  // Each part keeps its own timing and detail from the activity's result.
+  expect(result.steps.slice(1, 4).map((s) => [s.name, s.durationMs, s.detail])).toEqual([
+    ['fence', 5, 'worker-0 fenced (was running)'],
+    ['promote', 55, 'worker-0-s1 is now primary'],
+    ['update-node', 20, '127.0.0.1:40001 -> 127.0.0.1:40101'],
+  ]);
+  expect(result.nodeUpdate).toEqual({ group: 'worker-0', nodeId: 2, from: '127.0.0.1:40001', to: '127.0.0.1:40101', changed: true, at: expect.any(Number) as unknown });
 });
 
 test('a failed rebuild leaves the failover done and says so; a failed promotion fails the run', async () => {
@@ -55,9 +56,9 @@ test('a failed rebuild leaves the failover done and says so; a failed promotion 
 
   const reports: string[] = [];
   const noPromote = createFakeActivities((a, d) => reports.push(`${a}(${d ?? ''})`), {
-    async promoteMember() {
+    async takeOverGroup() {
       // Not a refusal (those write no report): the promotion itself did not finish.
-      throw toApplicationFailure(new LabError('NodeNotReady', 'worker-0-s1 did not leave recovery within 60 s of pg_promote().'));
+      throw toApplicationFailure(new LabError('NodeNotReady', 'worker-0-s1 did not leave recovery within 60 s of pg_promote().', { nonRetryable: true }));
     },
   });
   const queue2 = uniqueTaskQueue('failover-wf-promote');
@@ -67,7 +68,7 @@ test('a failed rebuild leaves the failover done and says so; a failed promotion 
   ).rejects.toThrow();
   // FailoverNode reports through the best-effort failure report (best-effort-failure-report-v1) like every lab workflow.
   expect(reports).toContain('writeFailureReport(failover:FAIL)');
-  expect(reports).not.toContain('updateGroupNode(worker-0->worker-0-s1)');
+  expect(reports).not.toContain('rebuildMember(worker-0)');
 });
 
 test('SwitchoverNode checks the lock, switches in one activity, rebuilds the old primary and reports the pause', async () => {
