@@ -7,6 +7,8 @@ import type { LabEnvironment } from '../environments/labEnvironment.js';
 import { resolveEnvironment } from '../environments/index.js';
 import { createApiActivities } from './api/index.js';
 import { withLabErrors } from './failures.js';
+import type { TakeoverHook } from './failover/failoverSteps.js';
+import { createHaActivities } from './failover/haActivities.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
 import { createDrillActivities } from './postgres/drillActivities.js';
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   environmentFor(spec: LabSpec): LabEnvironment | Promise<LabEnvironment>;
   /** Where reports go; defaults to `<dataDir>/<cluster>/reports`. */
   reportsDir?(spec: LabSpec): string;
+  /** Called after each part of a failover's takeover (crash tests stop the worker there). */
+  afterTakeoverPart?: TakeoverHook;
 }
 
 export const defaultDeps: ActivityDeps = { environmentFor: resolveEnvironment };
@@ -32,6 +36,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps) {
     ...createRebalanceActivities(deps),
     ...createReportActivities(deps),
     ...createClusterLockActivities(),
+    ...createHaActivities(deps),
   });
 }
 

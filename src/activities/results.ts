@@ -3,6 +3,7 @@
  * end up in reports, so no class instances, no Dates (ISO strings instead), no bigint.
  */
 import type { ApiStartResult, ApiState, ProvisionResult, StartResult, NodeState } from '../environments/labEnvironment.js';
+import type { GroupReplication } from './failover/failoverTypes.js';
 
 export type { ApiStartResult, ApiState, ProvisionResult, StartResult, NodeState };
 
@@ -106,4 +107,6 @@ export interface LabStatus {
   readonly message: string;
   /** The lab's FHIR API: where it is and whether `/ready` answers (absent from results of older workers). */
   readonly api?: ApiState & { readonly ready: boolean };
+  /** Labs with standbys: each group's primary, standbys, lag and sync state. */
+  readonly replication?: GroupReplication[];
 }

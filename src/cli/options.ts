@@ -8,6 +8,7 @@ import { API_PORT_OFFSET, DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec }
 import { DEFAULT_NAMESPACE, defaultTemporalAddress } from '../temporal/embedded.js';
 import { drillTargetProblem } from '../workflows/drillTarget.js';
 import { DRILL_DEFAULTS, type HaDrillInput, type LabTestSuiteInput, type SuiteName } from '../workflows/haDrillTypes.js';
+import { FAULT_KINDS, type FaultKind } from '../environments/labEnvironment.js';
 import { UsageError } from './errors.js';
 
 /** Options every lab command takes. */
@@ -33,8 +34,14 @@ export function addLabOptions(cmd: Command): Command {
     .addOption(new Option('--data-dir <dir>', `where the lab keeps its state (default: ${defaultDataDir()})`).env('CITUS_LAB_DATA_DIR'))
     .addOption(new Option('--database <name>', `database name (default: ${DEFAULTS.database})`).env('CITUS_LAB_DATABASE'))
     .addOption(
-      new Option('--api-port <port>', `port of the lab's FHIR API (default: base port + ${API_PORT_OFFSET})`).env('CITUS_LAB_API_PORT'),
-    );
+      new Option('--api-port <port>', `port of the lab's FHIR API (default: base port + ${API_PORT_OFFSET}, ${API_PORT_OFFSET} more per standby)`).env('CITUS_LAB_API_PORT'),
+    )
+    .addOption(
+      new Option('--standbys <n>', `streaming replicas of the coordinator and of every worker (default: ${DEFAULTS.standbys})`).env(
+        'CITUS_LAB_STANDBYS',
+      ),
+    )
+    .addOption(new Option('--sync', 'commits wait for one standby (synchronous_standby_names); needs --standbys 1 or more').env('CITUS_LAB_SYNC'));
 }
 
 /** How to reach Temporal and how to print. */
@@ -82,7 +89,19 @@ export function readSpecInput(cmd: Command): RawSpec {
     database: opts.database,
     patients: wholeNumberOption(cmd, 'patients'),
     apiPort: wholeNumberOption(cmd, 'apiPort'),
+    standbys: wholeNumberOption(cmd, 'standbys'),
+    sync: booleanOption(cmd, 'sync'),
   };
+}
+
+/** A flag whose environment twin may say 1/0/true/false (commander hands env values over as strings). */
+function booleanOption(cmd: Command, key: string): boolean | undefined {
+  const value: unknown = cmd.opts()[key];
+  if (value === undefined || typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(text)) return true;
+  if (['', '0', 'false', 'no'].includes(text)) return false;
+  throw new UsageError(`${sourceLabel(cmd, key)} must be 1 or 0, got ${JSON.stringify(value)}.`);
 }
 
 export function readRunSettings(cmd: Command, env: NodeJS.ProcessEnv = process.env): RunSettings {
@@ -164,12 +183,18 @@ export function addDrillOptions(cmd: Command): Command {
       new Option('--recovery-timeout <s>', `seconds the platform gets to bring the node back (default: ${DRILL_DEFAULTS.recoveryTimeoutSeconds})`).env(
         'CITUS_LAB_DRILL_RECOVERY_TIMEOUT',
       ),
-    );
+    )
+    .addOption(
+      new Option('--fault <kind>', 'kill (default), destroy (the data directory goes too) or partition (the node stops answering; local)')
+        .choices(FAULT_KINDS)
+        .env('CITUS_LAB_DRILL_FAULT'),
+    )
+    .addOption(new Option('--expect <how>', 'fail unless this recovered the group: restart or failover').choices(['restart', 'failover']).env('CITUS_LAB_DRILL_EXPECT'));
 }
 
 /** The drill request, refused here (before any Temporal or lab work) for an unknown node or the coordinator. */
 export function readDrillInput(cmd: Command, spec: LabSpec): HaDrillInput {
-  const opts = cmd.opts<{ node?: string; allowCoordinator?: boolean }>();
+  const opts = cmd.opts<{ node?: string; allowCoordinator?: boolean; fault?: FaultKind; expect?: 'restart' | 'failover' }>();
   if (!opts.node) throw new UsageError('--node is required: name the node to kill, e.g. --node worker-0.');
   const allowCoordinator = opts.allowCoordinator === true;
   const problem = drillTargetProblem(spec, opts.node, allowCoordinator);
@@ -184,6 +209,8 @@ export function readDrillInput(cmd: Command, spec: LabSpec): HaDrillInput {
     ...(cadenceMs !== undefined ? { cadenceMs } : {}),
     ...(settleSeconds !== undefined ? { settleSeconds } : {}),
     ...(recoveryTimeoutSeconds !== undefined ? { recoveryTimeoutSeconds } : {}),
+    ...(opts.fault !== undefined ? { fault: opts.fault } : {}),
+    ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
   };
 }
 

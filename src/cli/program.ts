@@ -11,6 +11,7 @@ import type { RebalanceAndDrainInput } from '../workflows/rebalanceTypes.js';
 import type { CleanupInput, DeployLabInput, LabInput, RegisterWorkersInput } from '../workflows/inputs.js';
 import type { CliIO, LabRunRequest, RunDeps } from './runLabWorkflow.js';
 import { addApiCommands } from './apiCommands.js';
+import { addHaCommands } from './haCommands.js';
 import { addHistoryCommands } from './historyCommands.js';
 import { addScheduleCommands } from './scheduleCommands.js';
 import { addDrainOptions, addMoveOptions, addTransferModeOption, moveOperation, readMoveInput } from './rebalanceOptions.js';
@@ -180,6 +181,7 @@ export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {
   moveCommand(addMoveOptions(labCommand('rebalance', 'spread shards evenly over the workers, online, with a proof that no row changed')), 'rebalance');
   moveCommand(addDrainOptions(labCommand('drain', 'move every shard off one worker, online (--remove: then remove it from Citus)')), 'drain');
 
+  addHaCommands({ labCommand, prepare, run, runWith: (request) => runWith(io, deps, request) });
   addScheduleCommands(program, io, result);
   addHistoryCommands(program, io, result);
   addApiCommands(program, io, result);

@@ -107,7 +107,25 @@ export function summarizeStatus(r: LabStatusResult): string[] {
       ),
     );
   }
+  if (r.replication) lines.push('', ...replicationTable(r.replication));
   return lines;
+}
+
+/** One row per standby (or per group without one): primary, standby, state, sync, lag. */
+function replicationTable(groups: NonNullable<LabStatusResult['replication']>): string[] {
+  const rows = groups.flatMap((g) => {
+    const fenced = g.fenced.length > 0 ? ` (fenced: ${g.fenced.join(', ')})` : '';
+    if (g.standbys.length === 0) return [[g.group, g.primary, `none streaming${fenced}`, '-', '-', '-']];
+    return g.standbys.map((s) => [
+      g.group,
+      g.primary,
+      `${s.member} ${s.state}${fenced}`,
+      g.sync ? s.syncState : 'async',
+      s.lagBytes === null ? 'n/a' : `${s.lagBytes} B`,
+      s.replayLagMs === null ? '0 ms' : `${s.replayLagMs} ms`,
+    ]);
+  });
+  return table(['GROUP', 'PRIMARY', 'STANDBY', 'SYNC', 'LAG', 'REPLAY LAG'], rows);
 }
 
 export function summarizeCleanup(r: CleanupLabResult): string[] {
@@ -130,6 +148,9 @@ export function summarizeHaDrill(r: HaDrillResult): string[] {
     `  First distributed query after kill:  ${msText(m.firstDistributedQueryMs)}`,
     `  Recovery (every probe class):        ${msText(m.recoveryMs)}`,
     `  Committed writes lost:               ${writes ? `${writes.lost} of ${writes.committed}` : 'unknown'}`,
+    ...(r.recoveredBy
+      ? [`  Recovered by:                        ${r.recoveredBy.by} (${r.recoveredBy.primaryBefore} -> ${r.recoveredBy.primaryNow})`]
+      : []),
     '',
     ...table(
       ['PROBE CLASS', 'PROBES', 'FAILED', 'AVAILABILITY', 'DOWNTIME', 'P50', 'P99'],

@@ -21,7 +21,12 @@ export const DEFAULTS = {
   basePort: 15432,
   database: 'hce_distribuida',
   patients: 100,
+  standbys: 0,
+  sync: false,
 } as const;
+
+/** Streaming replicas per node group: 1 is the useful value; more only multiply copies on one machine. */
+export const MAX_STANDBYS = 3;
 
 /** Where labs keep their state when nobody says otherwise. Root gets a path the postgres OS user can traverse. */
 export function defaultDataDir(): string {
@@ -58,18 +63,37 @@ export const labSpecSchema = z.object({
     .min(1024, 'API port must be 1024 or higher')
     .max(65535, 'API port must be 65535 or lower')
     .optional(),
-}).refine((s) => s.apiPort === undefined || s.apiPort < s.basePort || s.apiPort > s.basePort + s.workers, {
-  message: 'API port must not be one of the node ports (base port to base port + workers)',
-});
+  // Optional: runs recorded before standbys existed carry specs without them (read as 0 / false).
+  standbys: z
+    .number({ error: 'standby count must be a number' })
+    .int('standby count must be a whole number')
+    .min(0, 'standby count must be 0 or more')
+    .max(MAX_STANDBYS, `standby count must be at most ${MAX_STANDBYS}`)
+    .optional(),
+  sync: z.boolean({ error: 'sync must be true or false' }).optional(),
+})
+  .refine((s) => s.apiPort === undefined || s.apiPort < s.basePort || s.apiPort > s.basePort + s.workers, {
+    message: 'API port must not be one of the node ports (base port to base port + workers)',
+  })
+  .refine(
+    ({ apiPort, basePort, workers, standbys }) =>
+      apiPort === undefined || !Array.from({ length: standbys ?? 0 }, (_, k) => basePort + 100 * (k + 1)).some((p) => apiPort >= p && apiPort <= p + workers),
+    { message: 'API port must not be one of the standby ports (base port + 100 k to base port + 100 k + workers)' },
+  )
+  .refine((s) => !s.sync || (s.standbys ?? 0) > 0, { message: '--sync needs at least one standby (--standbys 1)' });
 
 export type LabSpec = z.infer<typeof labSpecSchema>;
 
 /** The API listens this far above the coordinator's port unless --api-port says otherwise. */
 export const API_PORT_OFFSET = 100;
 
-/** Port of the lab's FHIR API. */
-export function apiPortOf(spec: Pick<LabSpec, 'basePort' | 'apiPort'>): number {
-  return spec.apiPort ?? spec.basePort + API_PORT_OFFSET;
+/**
+ * Port of the lab's FHIR API. Standby k of a group listens 100 k above the group's port
+ * (standbys/groupTopology.ts), so coordinator-s1 would take base + 100: with standbys the API moves
+ * above the last standby's ports.
+ */
+export function apiPortOf(spec: Pick<LabSpec, 'basePort' | 'apiPort'> & Partial<Pick<LabSpec, 'standbys'>>): number {
+  return spec.apiPort ?? spec.basePort + API_PORT_OFFSET * (1 + (spec.standbys ?? 0));
 }
 
 /** Validates raw input (CLI options, JSON) into a LabSpec, with one readable sentence per problem. */
@@ -81,6 +105,8 @@ export function parseLabSpec(input: Partial<Record<keyof LabSpec, unknown>>): La
     basePort: DEFAULTS.basePort,
     database: DEFAULTS.database,
     patients: DEFAULTS.patients,
+    standbys: DEFAULTS.standbys,
+    sync: DEFAULTS.sync,
     ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
   };
   if (merged.dataDir === undefined) merged.dataDir = defaultDataDir();

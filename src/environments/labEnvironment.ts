@@ -1,4 +1,5 @@
 import type { EnvironmentName, LabSpec } from '../config/labSpec.js';
+import type { HaControl } from './haControl.js';
 
 /**
  * The only place a platform shows through. Activities talk to a cluster through this interface, so
@@ -100,11 +101,19 @@ export interface LabEnvironment {
   /** Where the API is reached from this process; close it when done. */
   openApiEndpoint(): Promise<ApiEndpoint>;
   apiState(): Promise<ApiState>;
-  /** Kills a node the hard way (the HA drill's fault). */
-  injectFault(nodeName: string): Promise<void>;
+  /** Kills a node the hard way (the HA drill's fault); environments without `destroy`/`partition` refuse them. */
+  injectFault(nodeName: string, fault?: FaultKind): Promise<void>;
+  /** Ends a `partition` fault, where the platform can. */
+  healFault?(nodeName: string): Promise<void>;
+  /** Standbys, fencing and promotion, where the platform has them (local); see haControl.ts. */
+  readonly ha?: HaControl;
   /** Stops everything; removes data only when asked. */
   teardown(options: { removeData: boolean }): Promise<void>;
 }
+
+/** kill: the process dies and may restart; destroy: its data is gone too; partition: it lives but answers nothing. */
+export const FAULT_KINDS = ['kill', 'destroy', 'partition'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export function nodeNames(spec: Pick<LabSpec, 'workers'>): string[] {
   return ['coordinator', ...Array.from({ length: spec.workers }, (_, i) => `worker-${i}`)];

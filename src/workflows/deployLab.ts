@@ -5,7 +5,8 @@ import { failureMessage, failureType } from './failureMessage.js';
 import { reportFailure } from './failureReport.js';
 import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
-import { API_PATCH, CLUSTER_LOCK_PATCH } from './patches.js';
+import { startWatchLab } from './failover/startWatchLab.js';
+import { API_PATCH, CLUSTER_LOCK_PATCH, STANDBYS_PATCH } from './patches.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { registerWorkers } from './registerWorkers.js';
 import type { DeployLabResult } from './results.js';
@@ -29,6 +30,16 @@ export const DEPLOY_STEPS = [
 /** The steps of runs that predate the API (API_PATCH): replays of their histories show these. */
 const STEPS_BEFORE_API = DEPLOY_STEPS.filter((s) => s !== 'start-api' && s !== 'wait-api-ready');
 
+/** Labs with standbys get two more steps: the replicas after wait-ready, and the WatchLab start last. */
+export const STANDBY_DEPLOY_STEPS = [...DEPLOY_STEPS.slice(0, 4), 'standbys', ...DEPLOY_STEPS.slice(4), 'watch'] as const;
+type DeployStep = (typeof STANDBY_DEPLOY_STEPS)[number];
+
+/** `steps` with the standby steps added where a lab with standbys runs them. */
+function withStandbySteps(steps: readonly DeployStep[]): DeployStep[] {
+  const at = steps.indexOf('wait-ready') + 1;
+  return [...steps.slice(0, at), 'standbys', ...steps.slice(at), 'watch'];
+}
+
 const DEFAULT_READY_TIMEOUT_S = 120;
 
 /**
@@ -44,7 +55,9 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
   const data = proxyActivities<LabActivities>(DATA_STEP);
   // Added after runs were recorded (README, "Changing workflow code"): old histories replay without the API steps.
   const withApi = patched(API_PATCH);
-  const steps = new StepRunner('DeployLab', spec.cluster, withApi ? DEPLOY_STEPS : STEPS_BEFORE_API);
+  const withStandbys = (spec.standbys ?? 0) > 0;
+  const baseSteps: readonly DeployStep[] = withApi ? DEPLOY_STEPS : STEPS_BEFORE_API;
+  const steps = new StepRunner<DeployStep>('DeployLab', spec.cluster, withStandbys ? withStandbySteps(baseSteps) : baseSteps);
 
   try {
     // Added after runs were recorded: old histories replay without it (see README, "Changing workflow code").
@@ -65,6 +78,10 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
       () => waiting.waitForNodes(spec, { timeoutSeconds: readyTimeout }),
       (r) => `${r.length} nodes accept connections`,
     );
+    // Only labs deployed with --standbys take these branches; older histories have none (README, "Changing workflow code").
+    if (withStandbys && patched(STANDBYS_PATCH)) {
+      await steps.run('standbys', () => platform.ensureStandbys(spec), (r) => `${r.created.length} created, ${r.existing.length} already there`);
+    }
     const registration = await steps.run(
       'register-workers',
       () => executeChild(registerWorkers, { args: [{ spec }], ...childOptions(spec, 'register-workers') }),
@@ -117,6 +134,9 @@ export async function deployLab(input: DeployLabInput): Promise<DeployLabResult>
         data: { readiness, registration, schema, load, ...(api ? { api } : {}) },
       }),
     );
+    if (withStandbys && patched(STANDBYS_PATCH)) {
+      await steps.run('watch', () => startWatchLab(spec), (r) => r);
+    }
     upsertSearchAttributes([{ key: LAB_OUTCOME, value: verification.status }]);
     return {
       status: verification.status,

@@ -31,6 +31,10 @@ import { childOptions, executeChild } from './labChildren.js';
 import { API_DRILL_PATCH } from './patches.js';
 import { registerWorkers } from './registerWorkers.js';
 import { StepRunner } from './stepRunner.js';
+import type { GroupRecovery } from '../activities/failover/drillFaults.js';
+import { recoveredByCheck, renameAddress } from './failover/drillModes.js';
+import { startWatchLab } from './failover/startWatchLab.js';
+import { HA_DRILL_MODES_PATCH } from './patches.js';
 
 export const HA_DRILL_STEPS = [
   'cluster-idle',
@@ -68,6 +72,9 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
   const probing = proxyActivities<LabActivities>(once(`${Math.ceil(maxDurationMs / 1000) + 60}s`, '5s'));
   const waiting = proxyActivities<LabActivities>(once(`${recoveryTimeoutSeconds + 30}s`, '20s'));
   const steps = new StepRunner('HaDrill', spec.cluster, HA_DRILL_STEPS);
+  // `--fault` / `--expect` (added later): drills without them run, and replay, exactly as before.
+  const modes = (input.fault !== undefined || input.expect !== undefined) && patched(HA_DRILL_MODES_PATCH);
+  const faultKind = input.fault ?? 'kill';
   const { workflowId, runId } = workflowInfo();
   const drillId = `${workflowId}:${runId}`;
   // Refusals (busy cluster, lab not deployed) leave no trace on the lab, not even a report.
@@ -98,10 +105,16 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
       (value) => ({ value, error: undefined }),
       (err: unknown) => ({ value: undefined, error: failureMessage(err) }),
     );
+    // An automatic failover needs the lab's watch running; starting it again is a no-op.
+    if (modes && input.expect === 'failover') await startWatchLab(spec);
     await sleep(DRILL_DEFAULTS.warmupMs);
 
     const injected = await steps
-      .run('inject-fault', () => fault.injectNodeFault(spec, node), () => `${node} killed`)
+      .run(
+        'inject-fault',
+        () => (modes ? fault.injectNodeFault(spec, node, faultKind) : fault.injectNodeFault(spec, node)),
+        () => (modes ? `${node}: ${faultKind}` : `${node} killed`),
+      )
       .catch(async (err: unknown) => {
         // No fault, no drill: stop the probes (nothing to measure) and fail with the platform's reason.
         probeScope.cancel();
@@ -125,6 +138,12 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
       recoveryError = failureMessage(err);
     }
 
+    let recoveredBy: GroupRecovery | undefined;
+    if (modes) {
+      // What brought the group back, and a partitioned node's processes released whatever happened.
+      recoveredBy = await sql.groupRecovery(spec, injected).catch(() => undefined);
+      if (faultKind === 'partition') await sql.healNodeFault(spec, node).catch(() => undefined);
+    }
     const { value: probeSummary, error: probesError } = await probesDone;
     let after: DrillAfterCheck | undefined;
     let afterError: string | undefined;
@@ -139,7 +158,12 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
     }
 
     const metrics: DrillMetrics | undefined = probeSummary ? drillMetrics(probeSummary, injected.injectedAt, recovery) : undefined;
-    const verdict = judgeDrill({ node, metrics, recovery, recoveryError, probesError, baseline, after, afterError });
+    const judgedBaseline = recoveredBy ? { ...baseline, ...renameAddress(baseline, recoveredBy.addressBefore, recoveredBy.addressNow) } : baseline;
+    const judged = judgeDrill({ node, metrics, recovery, recoveryError, probesError, baseline: judgedBaseline, after, afterError });
+    const byCheck = modes ? recoveredByCheck(recoveredBy, input.expect, recoveryError) : undefined;
+    const verdict = byCheck
+      ? { status: judged.status === 'PASS' && byCheck.status === 'PASS' ? ('PASS' as const) : ('FAIL' as const), checks: [...judged.checks, byCheck] }
+      : judged;
     const problems = [recoveryError, probesError, afterError].filter((p): p is string => p !== undefined);
     const durationMs = steps.elapsedMs();
     const faultAt = new Date(injected.injectedAt).toISOString();
@@ -150,10 +174,15 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
           kind: 'ha-drill',
           title: `HA drill: ${node} of lab ${spec.cluster} (${spec.env})`,
           status: verdict.status,
-          summary: { ...drillSummary(node, verdict.status, metrics, after), 'fault injected at': faultAt, 'duration (s)': Math.round(durationMs / 100) / 10 },
+          summary: {
+            ...drillSummary(node, verdict.status, metrics, after),
+            'fault injected at': faultAt,
+            ...(modes ? { fault: faultKind, 'recovered by': recoveredBy ? `${recoveredBy.by} (${recoveredBy.primaryNow})` : 'unknown' } : {}),
+            'duration (s)': Math.round(durationMs / 100) / 10,
+          },
           checks: verdict.checks,
           steps: steps.steps(),
-          data: { drillId, faultAt, metrics, recovery, probes: probeSummary, baseline, after, problems },
+          data: { drillId, faultAt, metrics, recovery, probes: probeSummary, baseline, after, problems, ...(recoveredBy ? { recoveredBy } : {}) },
         }),
       (r) => r.markdown,
     );
@@ -168,6 +197,7 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
       metrics: metrics ?? { probes: 0, failedProbes: 0, classes: [] },
       checks: verdict.checks,
       ...(recovery ? { recovery } : {}),
+      ...(recoveredBy ? { recoveredBy } : {}),
       ...(probeSummary ? { probes: probeSummary } : {}),
       ...(after ? { after } : {}),
       problems,

@@ -7,6 +7,8 @@ import type { CheckResult, ReportPaths } from '../activities/results.js';
 import type { DrillAfterCheck, NodeRecovery, ProbeRunSummary } from '../activities/postgres/drillTypes.js';
 import type { DrillMetrics } from './drillReport.js';
 import type { StepState } from './progress.js';
+import type { GroupRecovery } from '../activities/failover/drillFaults.js';
+import type { FaultKind } from '../environments/labEnvironment.js';
 
 export interface HaDrillInput {
   spec: LabSpec;
@@ -19,6 +21,10 @@ export interface HaDrillInput {
   settleSeconds?: number;
   /** How long the platform gets to bring the node back (default 60 s). */
   recoveryTimeoutSeconds?: number;
+  /** kill (default): the process dies; destroy: its data directory too; partition: it stops answering (local). */
+  fault?: FaultKind;
+  /** Fail the drill unless this recovered the group: a restart of the same node, or a failover to a standby. */
+  expect?: 'restart' | 'failover';
 }
 
 export const DRILL_DEFAULTS = {
@@ -40,6 +46,8 @@ export interface HaDrillResult {
   metrics: DrillMetrics;
   checks: CheckResult[];
   recovery?: NodeRecovery;
+  /** With --fault/--expect: what brought the group back. */
+  recoveredBy?: GroupRecovery;
   probes?: ProbeRunSummary;
   after?: DrillAfterCheck;
   /** Problems that kept a part of the drill from running (recovery timed out, probes failed...). */

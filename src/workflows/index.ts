@@ -7,3 +7,6 @@ export { cleanupLab } from './cleanupLab.js';
 export { haDrill } from './haDrill.js';
 export { labTestSuite } from './labTestSuite.js';
 export { rebalanceAndDrain } from './rebalanceAndDrain.js';
+export { failoverNode } from './failover/failoverNode.js';
+export { switchoverNode } from './failover/switchoverNode.js';
+export { watchLab } from './failover/watchLab.js';

@@ -52,7 +52,11 @@ export type LabOperation =
   // One id per drained node, for the same reason; `--check` runs get their own ids so they never attach to a move.
   | `drain-${string}`
   | 'rebalance-check'
-  | `drain-${string}-check`;
+  | `drain-${string}-check`
+  // One failover or switchover per group at a time (WatchLab and the CLI share the id); one watch per lab.
+  | `failover-${string}`
+  | `switchover-${string}`
+  | 'watch';
 
 export function labWorkflowId(spec: Pick<LabSpec, 'env' | 'cluster'>, operation: LabOperation): string {
   return `citus-lab-${spec.env}-${spec.cluster}-${operation}`;

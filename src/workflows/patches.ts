@@ -28,3 +28,15 @@ export const API_DRILL_PATCH = 'api-drill-v1';
  * its own session instead of a background job (activities/postgres/sessionMoves.ts).
  */
 export const SESSION_MOVES_PATCH = 'session-moves-v1';
+
+/** DeployLab creates standbys (`--standbys N`) after wait-ready and starts the lab's WatchLab at the end. */
+export const STANDBYS_PATCH = 'standbys-v1';
+
+/** HaDrill's `--fault kill|destroy|partition` and `--expect restart|failover` (what recovered the group). */
+export const HA_DRILL_MODES_PATCH = 'ha-drill-modes-v1';
+
+/**
+ * FailoverNode does fence -> promote -> update-node in one activity (takeOverGroup) instead of three:
+ * two Temporal round trips fewer before the group takes writes again.
+ */
+export const FAILOVER_TAKEOVER_PATCH = 'failover-takeover-v1';

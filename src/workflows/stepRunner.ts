@@ -38,6 +38,46 @@ export class StepRunner<Name extends string> {
     }
   }
 
+  /**
+   * Runs consecutive steps that one activity does together (for speed: one Temporal round trip);
+   * `parts` gives each step's own timing and detail from the result, so progress and reports still
+   * show them one by one. Shown as running under the first name meanwhile.
+   */
+  async runTogether<T>(
+    names: readonly Name[],
+    fn: () => Promise<T>,
+    parts: (result: T) => Partial<Record<Name, { startedAt: number; endedAt: number; detail: string }>>,
+  ): Promise<T> {
+    const [first] = names;
+    if (first === undefined) throw new Error('runTogether needs at least one step'); // programming error
+    const steps = names.map((n) => this.step(n));
+    const startedAt = new Date().toISOString();
+    for (const step of steps) {
+      step.status = 'running';
+      step.startedAt = startedAt;
+    }
+    this.progress.current = first;
+    upsertSearchAttributes([{ key: LAB_STEP, value: first }]);
+    try {
+      const result = await fn();
+      const timings = parts(result);
+      for (const [i, step] of steps.entries()) {
+        const part = timings[names[i] as Name];
+        this.finish(step, 'done', part?.detail);
+        if (part) {
+          step.startedAt = new Date(part.startedAt).toISOString();
+          step.endedAt = new Date(part.endedAt).toISOString();
+          step.durationMs = part.endedAt - part.startedAt;
+        }
+      }
+      return result;
+    } catch (err) {
+      // Which part failed is in the message; every step of the group shares it.
+      for (const step of steps) this.finish(step, 'failed', failureMessage(err));
+      throw err;
+    }
+  }
+
   /** Live detail of a running step (a long one's progress: moves done, bytes); the CLI shows it. */
   note(name: Name, detail: string): void {
     const step = this.step(name);

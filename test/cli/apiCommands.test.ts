@@ -1,6 +1,6 @@
 /**
- * `api serve` input, validated before anything listens: the port (default base port + 100, its env
- * twin, never a node's port), the listen address, and --pg-host with its password from PGPASSWORD only.
+ * `api serve` input, validated before anything listens: the port (default base port + 100, 100 more
+ * per standby, its env twin, never a node's or a standby's port), the listen address, and --pg-host with its password from PGPASSWORD only.
  */
 import { Command } from 'commander';
 import { addServeOptions, readApiServeRequest } from '../../src/cli/apiCommands.js';
@@ -64,4 +64,13 @@ test('the CLI refuses a listen address other than loopback or a container’s 0.
   const help = await run(['api', 'serve', '--help']);
   expect(help.code).toBe(0);
   for (const text of ['--api-port', 'CITUS_LAB_API_PORT', '--api-host', '--pg-host', 'PGPASSWORD', '--base-port']) expect(help.stdout).toContain(text);
+});
+
+test('with standbys the default API port moves above their ports, and a standby port is refused', () => {
+  // coordinator-s1 listens on base port + 100.
+  expect(request(['--base-port', '20000', '--standbys', '1']).port).toBe(20200);
+  expect(request(['--base-port', '20000', '--standbys', '2']).port).toBe(20300);
+  expect(() => request(['--base-port', '20000', '--standbys', '1', '--api-port', '20101'])).toThrow('API port must not be one of the standby ports');
+  expect(() => request(['--base-port', '20000', '--standbys', '1', '--api-port', '20100'])).toThrow('standby ports');
+  expect(request(['--base-port', '20000', '--standbys', '1', '--api-port', '20150']).port).toBe(20150);
 });

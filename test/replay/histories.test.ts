@@ -29,7 +29,19 @@ beforeAll(() => quietRuntime());
 test('there are recorded histories of every lab workflow', () => {
   const types = new Set(recorded.map((r) => r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
   expect([...types].sort()).toEqual(
-    expect.arrayContaining(['cleanupLab', 'deployLab', 'haDrill', 'labStatus', 'labTestSuite', 'rebalanceAndDrain', 'registerWorkers', 'verifyLab']),
+    expect.arrayContaining([
+      'cleanupLab',
+      'deployLab',
+      'failoverNode',
+      'haDrill',
+      'labStatus',
+      'labTestSuite',
+      'rebalanceAndDrain',
+      'registerWorkers',
+      'switchoverNode',
+      'verifyLab',
+      'watchLab',
+    ]),
   );
 });
 

@@ -12,14 +12,27 @@ import { LocalEnvironment } from '../../src/environments/local/localEnvironment.
 import { connectNode, startTempLab, type TempLab } from './localLab.js';
 
 export const citusEnvironment = (spec: LabSpec) => new LocalEnvironment(spec, { preloadCitus: true });
+/** The same, supervised (killed nodes restart, fenced ones do not), as the lab's own environment is. */
+export const supervisedCitusEnvironment = (spec: LabSpec) => new LocalEnvironment(spec, { preloadCitus: true, supervise: true });
 
-export async function startCitusSampleLab(options: { workers: number; registered: number; prefix: string }): Promise<TempLab> {
+export async function startCitusSampleLab(options: {
+  workers: number;
+  registered: number;
+  prefix: string;
+  /** Streaming standbys per group, created before Citus is set up (they replicate everything after). */
+  standbys?: number;
+  sync?: boolean;
+  supervise?: boolean;
+}): Promise<TempLab> {
   const lab = await startTempLab({
     workers: options.workers,
     preloadCitus: true,
     cluster: `${options.prefix}-${randomBytes(3).toString('hex')}`,
+    ...(options.standbys !== undefined ? { standbys: options.standbys, sync: options.sync ?? false } : {}),
+    ...(options.supervise !== undefined ? { supervise: options.supervise } : {}),
   });
   try {
+    if (options.standbys) await lab.env.ha.ensureStandbys();
     const sql = createPostgresActivities({ environmentFor: citusEnvironment });
     await sql.waitForNodes(lab.spec, { timeoutSeconds: 60 });
     const nodes = lab.env.nodes().map((n) => n.name);

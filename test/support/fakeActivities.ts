@@ -9,6 +9,7 @@ import { nodeNames } from '../../src/environments/labEnvironment.js';
 import { heartbeatIfActivity, pause } from '../../src/activities/activityContext.js';
 import type { ClusterFingerprint, ProbeRunSummary } from '../../src/activities/postgres/drillTypes.js';
 import type { DataSnapshot, JobProgress } from '../../src/workflows/rebalanceTypes.js';
+import { createFakeHaActivities } from './fakeHaActivities.js';
 
 export type Recorder = (activity: string, detail?: string) => void;
 
@@ -314,6 +315,7 @@ export function createFakeActivities(record: Recorder, overrides: Partial<LabAct
       record('writeFailureReport', `${input.kind}:${input.status}`);
       return { json: `/tmp/${input.kind}.json`, markdown: `/tmp/${input.kind}.md` };
     },
+    ...createFakeHaActivities(record),
   };
   return { ...base, ...overrides };
 }

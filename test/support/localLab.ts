@@ -29,6 +29,9 @@ export interface TempLabOptions {
   pgBinDir?: string;
   /** Run the lab's node supervisor (restarts killed nodes); off by default so a killed node stays down. */
   supervise?: boolean;
+  /** Streaming standbys per group (LabSpec.standbys) and synchronous commits (LabSpec.sync). */
+  standbys?: number;
+  sync?: boolean;
 }
 
 export interface TempLab {
@@ -60,6 +63,8 @@ export async function makeTempLab(options: TempLabOptions = {}): Promise<TempLab
     basePort,
     dataDir,
     ...(options.database ? { database: options.database } : {}),
+    ...(options.standbys !== undefined ? { standbys: options.standbys } : {}),
+    ...(options.sync !== undefined ? { sync: options.sync } : {}),
   });
   const env = new LocalEnvironment(spec, {
     preloadCitus: options.preloadCitus ?? false,

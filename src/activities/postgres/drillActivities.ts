@@ -16,6 +16,8 @@ import type {
   ProbeRunOptions,
   ProbeRunSummary,
 } from './drillTypes.js';
+import { injectFaultKind } from '../failover/drillFaults.js';
+import type { FaultKind } from '../../environments/labEnvironment.js';
 import { runProbes } from './probes.js';
 import { basicChecks, queryChecks } from './suiteChecks.js';
 
@@ -32,10 +34,14 @@ export function createDrillActivities(deps: ActivityDeps) {
       return runProbes(await env(spec), plan, options);
     },
     /** The fault itself, through the platform: SIGKILL of the postmaster (local), of the container’s main process (compose), pod delete (minikube). */
-    async injectNodeFault(spec: LabSpec, node: string): Promise<FaultInjected> {
-      const injectedAt = Date.now();
-      await (await env(spec)).injectFault(node);
-      return { node, injectedAt };
+    async injectNodeFault(spec: LabSpec, node: string, fault?: FaultKind): Promise<FaultInjected> {
+      const lab = await env(spec);
+      if (fault === undefined) {
+        const injectedAt = Date.now();
+        await lab.injectFault(node);
+        return { node, injectedAt };
+      }
+      return injectFaultKind(lab, node, fault);
     },
     async awaitNodeRecovery(spec: LabSpec, node: string, options: RecoveryOptions): Promise<NodeRecovery> {
       return awaitNodeRecovery(await env(spec), node, options);

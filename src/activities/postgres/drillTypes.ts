@@ -3,6 +3,7 @@
  * Temporal history): times are epoch milliseconds from the worker's clock, so the fault and the probes
  * it disturbs are measured on one time line.
  */
+import type { FaultKind } from '../../environments/labEnvironment.js';
 
 /**
  * What each probe asks of the cluster, every `cadenceMs`: SQL through the coordinator, and (drills
@@ -66,6 +67,11 @@ export interface FaultInjected {
   readonly node: string;
   /** Right before the kill. */
   readonly injectedAt: number;
+  /** `kill` unless the drill asked for `destroy` or `partition`. */
+  readonly fault?: FaultKind;
+  /** Labs with standbys: the group member that was primary when the fault hit, and its address in Citus. */
+  readonly member?: string;
+  readonly address?: string;
 }
 
 export interface NodeRecovery {

@@ -6,13 +6,21 @@ import { isLabError } from '../../errors.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import type { LabStatus } from '../results.js';
 import { fhirGet } from '../api/http.js';
+import { replicationOverview } from '../failover/replicationStatus.js';
 import { coordinatorOf, errorMessage, withNodeClient } from './connect.js';
 
 const STATUS_CONNECT_TIMEOUT_MS = 3_000;
 
 export async function collectStatus(env: LabEnvironment): Promise<LabStatus> {
   const nodes = await env.status();
-  const base = { cluster: env.spec.cluster, env: env.spec.env, nodes, api: await apiStatus(env) };
+  const replication = await replicationOverview(env);
+  const base = {
+    cluster: env.spec.cluster,
+    env: env.spec.env,
+    nodes,
+    api: await apiStatus(env),
+    ...(replication.length > 0 ? { replication } : {}),
+  };
   let connected = false;
   try {
     const citusWorkers = await withNodeClient(

@@ -10,7 +10,8 @@ import type { LabSpec } from '../../config/labSpec.js';
 import { LabError } from '../../errors.js';
 import { LAB_CLUSTER, LAB_ENV } from '../../temporal/searchAttributes.js';
 
-const READ_ONLY_WORKFLOWS: ReadonlySet<string> = new Set(['verifyLab', 'labStatus']);
+// watchLab runs for the lab's whole life and changes nothing itself (its FailoverNode children do).
+const READ_ONLY_WORKFLOWS: ReadonlySet<string> = new Set(['verifyLab', 'labStatus', 'watchLab']);
 
 /** Ids of one family (a run, its children, its parent) share a prefix; see workflows/labChildren.ts. */
 function sameFamily(a: string, b: string): boolean {

@@ -13,6 +13,7 @@ import {
   type ApiStartResult,
   type ApiState,
   type Credentials,
+  type FaultKind,
   type LabEnvironment,
   type LabNode,
   type NodeState,
@@ -30,6 +31,9 @@ import { clearStaleLock, runningPostmaster, waitForExit } from './postmaster.js'
 import { ensurePassword, readPassword, SUPERUSER, withInitdbPwfile, writeServerPgpass } from './secrets.js';
 import { giveToServer, resolveServerUser, type ServerUser } from './serverUser.js';
 import { ensureSupervisor, stopSupervisor } from './supervisor.js';
+import { groupState, memberPort, parseMemberName, readTopology } from './standbys/groupTopology.js';
+import { LocalHa } from './standbys/localHa.js';
+import { memberPids, signalAll } from './standbys/memberProcesses.js';
 
 export interface LocalEnvironmentOptions {
   /** Directory holding initdb, pg_ctl and postgres; defaults to CITUS_LAB_PG_BIN, then auto-detection. */
@@ -45,9 +49,11 @@ export interface LocalEnvironmentOptions {
 }
 
 const LOOPBACK = '127.0.0.1';
-const NODE_NAME = /^(coordinator|worker-\d+)$/;
+/** Group names, and standby members (`worker-0-s1`) of labs with standbys. */
+const NODE_NAME = /^(coordinator|worker-\d+)(-s\d+)?$/;
 const FAULT_EXIT_TIMEOUT_MS = 10_000;
 const STALE_LOCK_TIMEOUT_MS = 15_000;
+const STANDBY_WAL_SEGMENT_MB = 1;
 
 export class LocalEnvironment implements LabEnvironment {
   readonly kind = 'local' as const;
@@ -57,6 +63,8 @@ export class LocalEnvironment implements LabEnvironment {
   private readonly pgBinDir: string | undefined;
   private cachedBins: PgBinaries | undefined;
   private cachedUser: ServerUser | undefined;
+  /** Standbys, fencing and promotion (groupTopology.ts says which member of a group is primary). */
+  readonly ha: LocalHa;
 
   constructor(
     readonly spec: LabSpec,
@@ -66,11 +74,31 @@ export class LocalEnvironment implements LabEnvironment {
     this.preloadCitus = options.preloadCitus ?? true;
     this.supervise = options.supervise ?? false;
     this.pgBinDir = options.pgBinDir ?? (process.env.CITUS_LAB_PG_BIN || undefined);
+    this.ha = new LocalHa({
+      spec,
+      layout: this.layout,
+      preloadCitus: this.preloadCitus,
+      context: () => this.processContext(),
+      password: () => this.requirePassword(),
+      startMember: (name) => this.startMember(name),
+      stopMemberFast: (name) => stopNode(this.processContext(), { name, pgdata: this.layout.nodeDir(name) }),
+    });
+  }
+
+  /** The data directory of a group's current primary: the group's own unless it failed over. */
+  private primaryDir(group: string): string {
+    return this.layout.nodeDir(groupState(readTopology(this.layout.clusterDir), group).primary);
+  }
+
+  private get replication(): boolean {
+    return this.ha.standbys > 0;
   }
 
   nodes(): LabNode[] {
+    const topology = readTopology(this.layout.clusterDir);
     return nodeNames(this.spec).map((name, index) => {
-      const port = this.spec.basePort + index;
+      const primary = parseMemberName(groupState(topology, name).primary);
+      const port = memberPort(this.spec, name, primary?.group === name ? primary.index : 0);
       return {
         name,
         role: index === 0 ? 'coordinator' : 'worker',
@@ -103,7 +131,7 @@ export class LocalEnvironment implements LabEnvironment {
 
     const outcomes = await settleAll(
       this.nodes().map(async (node) => {
-        const pgdata = this.layout.nodeDir(node.name);
+        const pgdata = this.primaryDir(node.name);
         const created = !isInitialised(pgdata);
         if (created) {
           // A PGDATA without PG_VERSION is the remains of an interrupted initdb, which refuses non-empty dirs.
@@ -111,9 +139,11 @@ export class LocalEnvironment implements LabEnvironment {
           fs.mkdirSync(pgdata, { mode: 0o700 });
           giveToServer(ctx.user, pgdata);
           progress(`initdb ${node.name}`);
-          await withInitdbPwfile(this.layout, ctx.user, node.name, password, (pwfile) => initdb(ctx, pgdata, pwfile));
+          await withInitdbPwfile(this.layout, ctx.user, node.name, password, (pwfile) =>
+            initdb(ctx, pgdata, pwfile, this.replication ? STANDBY_WAL_SEGMENT_MB : undefined),
+          );
         }
-        writeNodeConfig(pgdata, ctx.user, { port: node.port, preloadCitus: this.preloadCitus });
+        writeNodeConfig(pgdata, ctx.user, { port: node.port, preloadCitus: this.preloadCitus, replication: this.replication });
         return { name: node.name, created };
       }),
     );
@@ -126,7 +156,7 @@ export class LocalEnvironment implements LabEnvironment {
   async startNodes(progress: ProgressReporter = () => {}): Promise<StartResult> {
     const ctx = this.processContext();
     const password = readPassword(this.layout);
-    const unprovisioned = this.nodes().find((n) => !isInitialised(this.layout.nodeDir(n.name)));
+    const unprovisioned = this.nodes().find((n) => !isInitialised(this.primaryDir(n.name)));
     if (!password || unprovisioned) {
       const why = unprovisioned ? ` (node ${unprovisioned.name} has no data directory)` : '';
       throw new LabError(
@@ -158,8 +188,29 @@ export class LocalEnvironment implements LabEnvironment {
     return this.startOne(this.processContext(), node, () => {});
   }
 
-  private async startOne(ctx: NodeProcessContext, node: LabNode, progress: ProgressReporter): Promise<boolean> {
-    const pgdata = this.layout.nodeDir(node.name);
+  /** Starts one member of a group (a standby, or the primary) by its own name; the supervisor's restart. */
+  async startMember(name: string): Promise<boolean> {
+    const member = this.ha.member(name);
+    return this.startOne(this.processContext(), member.node, () => {}, this.layout.nodeDir(name));
+  }
+
+  /** Every member the supervisor looks after: all groups' members that are provisioned and not fenced. */
+  supervisedMembers(): string[] {
+    return this.ha.groups().flatMap((group) => this.ha.members(group).map((m) => m.name));
+  }
+
+  /** Whether the supervisor may start this member now: data present and not fenced by a failover. */
+  mayRestart(name: string): boolean {
+    const member = this.ha.member(name);
+    return member.dataPresent && !member.fenced;
+  }
+
+  private async startOne(
+    ctx: NodeProcessContext,
+    node: LabNode,
+    progress: ProgressReporter,
+    pgdata = this.primaryDir(node.name),
+  ): Promise<boolean> {
     if (runningPostmaster(pgdata)) return false;
     await assertPortFree(node.name, node.port, pgdata);
     if (!(await clearStaleLock(pgdata, STALE_LOCK_TIMEOUT_MS))) {
@@ -234,6 +285,8 @@ export class LocalEnvironment implements LabEnvironment {
   /** Stops every node on disk, including workers a smaller spec no longer lists; the supervisor first, so it restarts none. */
   async stopNodes(): Promise<void> {
     await stopSupervisor(this.layout);
+    // A partitioned (SIGSTOPped) node would never answer pg_ctl stop.
+    for (const name of this.nodeDirsOnDisk()) signalAll(memberPids(this.layout.nodeDir(name)), 'SIGCONT');
     const running = this.nodeDirsOnDisk().filter((name) => runningPostmaster(this.layout.nodeDir(name)));
     if (running.length === 0) return;
     const ctx = this.processContext();
@@ -242,13 +295,19 @@ export class LocalEnvironment implements LabEnvironment {
 
   async status(): Promise<NodeState[]> {
     return this.nodes().map(({ name }) => {
-      const pgdata = this.layout.nodeDir(name);
+      const pgdata = this.primaryDir(name);
       if (!isInitialised(pgdata)) return { name, running: false, detail: 'not provisioned' };
       const postmaster = runningPostmaster(pgdata);
       return postmaster
         ? { name, running: true, pid: postmaster.pid, detail: 'running' }
         : { name, running: false, detail: 'stopped' };
     });
+  }
+
+  private requirePassword(): string {
+    const password = readPassword(this.layout);
+    if (!password) throw new LabError('ConfigInvalid', `Lab "${this.spec.cluster}" has no password yet: provision it first.`);
+    return password;
   }
 
   async credentials(): Promise<Credentials> {
@@ -262,13 +321,39 @@ export class LocalEnvironment implements LabEnvironment {
     return { user: SUPERUSER, password };
   }
 
-  /** SIGKILL, no shutdown: the postmaster dies as in a crash and its backends follow on their own. */
-  async injectFault(nodeName: string): Promise<void> {
+  /**
+   * `kill` (default): SIGKILL, no shutdown: the postmaster dies as in a crash and its backends follow
+   * on their own. `destroy`: every process of the node killed and its data directory deleted (only a
+   * standby can bring the group back). `partition`: every process SIGSTOPped: the node holds its port
+   * and connections but answers nothing (healFault or a failover's fencing ends it).
+   */
+  async injectFault(nodeName: string, fault: FaultKind = 'kill'): Promise<void> {
     const names = nodeNames(this.spec);
     if (!names.includes(nodeName)) {
       throw new LabError('UnknownNode', `Unknown node "${nodeName}": this lab has ${names.join(', ')}.`);
     }
-    const postmaster = runningPostmaster(this.layout.nodeDir(nodeName));
+    const pgdata = this.primaryDir(nodeName);
+    if (fault === 'partition') {
+      signalAll(memberPids(pgdata), 'SIGSTOP');
+      return;
+    }
+    if (fault === 'destroy') {
+      // Killed first so no process writes into the directory while it goes.
+      signalAll(memberPids(pgdata), 'SIGKILL');
+      // Gone at once by a rename, deleted in the background: a synchronous delete of a Citus data
+      // directory took ~3 s on a loaded machine and blocked this worker's event loop (and so the
+      // WatchLab probes and heartbeats it runs) for as long.
+      const gone = path.join(this.layout.nodesDir, `.destroyed-${path.basename(pgdata)}-${Date.now()}`);
+      try {
+        fs.renameSync(pgdata, gone);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        return; // already gone: what a retry needs to see
+      }
+      await fs.promises.rm(gone, { recursive: true, force: true });
+      return;
+    }
+    const postmaster = runningPostmaster(pgdata);
     if (!postmaster) return; // already down: the fault is in place, which is what a retry needs to see
     try {
       process.kill(postmaster.pid, 'SIGKILL');
@@ -278,6 +363,11 @@ export class LocalEnvironment implements LabEnvironment {
     if (!(await waitForExit(postmaster.pid, FAULT_EXIT_TIMEOUT_MS))) {
       throw new LabError('CommandFailed', `Node ${nodeName} (pid ${postmaster.pid}) survived SIGKILL for 10 s.`);
     }
+  }
+
+  /** Ends a partition fault: every stopped process of the node runs again. */
+  async healFault(nodeName: string): Promise<void> {
+    signalAll(memberPids(this.primaryDir(nodeName)), 'SIGCONT');
   }
 
   async teardown(options: { removeData: boolean }): Promise<void> {
@@ -303,7 +393,8 @@ export class LocalEnvironment implements LabEnvironment {
   }
 
   private refreshPgpass(user: ServerUser, password: string): void {
-    const ports = this.nodes().map((n) => n.port);
+    // Every member of every group: standbys stream from, and Citus may connect to, any of them.
+    const ports = this.ha.groups().flatMap((group) => this.ha.members(group).map((m) => m.node.port));
     writeServerPgpass(this.layout, user, ports, password);
   }
 

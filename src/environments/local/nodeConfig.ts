@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { giveToServer, type ServerUser } from './serverUser.js';
+import { REPLICATION_CONF } from './standbys/replicationConf.js';
 
 export const LAB_CONF = 'citus-lab.conf';
 const INCLUDE_LINE = `include_if_exists '${LAB_CONF}'`;
@@ -12,9 +13,11 @@ const INCLUDE_LINE = `include_if_exists '${LAB_CONF}'`;
 export interface NodeConfigOptions {
   readonly port: number;
   readonly preloadCitus: boolean;
+  /** The lab has standbys: hint bits in WAL (so pg_rewind can turn an old primary into a standby) and the replication file. */
+  readonly replication?: boolean;
 }
 
-export function serverConf({ port, preloadCitus }: NodeConfigOptions): string {
+export function serverConf({ port, preloadCitus, replication }: NodeConfigOptions): string {
   const settings: Array<[string, string | number]> = [
     ['port', port],
     ['listen_addresses', `'127.0.0.1'`],
@@ -48,7 +51,15 @@ export function serverConf({ port, preloadCitus }: NodeConfigOptions): string {
     ['max_worker_processes', 16],
     ['max_logical_replication_workers', 8],
   ];
+  if (replication) settings.push(['wal_log_hints', 'on']);
+  // Citus requires SSL between nodes by default and, finding it off, turns it on with a self-signed
+  // certificate through ALTER SYSTEM: postgresql.auto.conf and the key are not WAL, so a standby
+  // copied before that would be promoted without SSL and refuse the coordinator. Loopback labs
+  // gain nothing from SSL; `prefer` keeps every member of a group alike.
+  if (replication && preloadCitus) settings.push(['citus.node_conninfo', `'sslmode=prefer'`]);
   const lines = settings.map(([key, value]) => `${key} = ${value}`);
+  // Last, so primary_conninfo and synchronous_standby_names come from the file failovers rewrite.
+  if (replication) lines.push(`include_if_exists '${REPLICATION_CONF}'`);
   return `# Written by citus-lab; rewritten on every provision.\n${lines.join('\n')}\n`;
 }
 

@@ -47,6 +47,8 @@ export function supervisorFiles(layout: Pick<LabLayout, 'clusterDir' | 'logsDir'
 export function launchDigest(launch: SupervisorLaunch): string {
   const { cluster, dataDir, basePort } = launch.spec;
   const relevant = { cluster, dataDir, basePort, preloadCitus: launch.preloadCitus, pgBinDir: launch.pgBinDir ?? null };
+  // Standbys add members to watch; labs without them keep the digest they always had.
+  if (launch.spec.standbys) Object.assign(relevant, { standbys: launch.spec.standbys });
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 

@@ -6,9 +6,7 @@
  * took its place in supervisor.pid.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { labSpecSchema } from '../../config/labSpec.js';
-import { nodeNames } from '../labEnvironment.js';
 import { LocalEnvironment } from './localEnvironment.js';
 import { apiFiles, runningApi } from './apiProcess.js';
 import { runningPostmaster } from './postmaster.js';
@@ -55,18 +53,18 @@ async function main(): Promise<void> {
   // The parent writes supervisor.pid right after spawning us; give it a moment before judging.
   for (let waited = 0; !stillMine() && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
 
+  // Standby members too; a member fenced by a failover is "not provisioned" for us, so it stays down.
   // The API is watched like a node once a deploy asked for it (api.json exists).
-  const names = [...nodeNames(launch.spec), API];
+  const names = [...env.supervisedMembers(), API];
   log(`watching ${names.join(', ')} of lab ${launch.spec.cluster} every ${POLL_MS} ms`);
   await superviseNodes(
     {
       names,
-      isProvisioned: (name) =>
-        name === API ? fs.existsSync(apiFiles(layout).launchFile) : fs.existsSync(path.join(layout.nodeDir(name), 'PG_VERSION')),
+      isProvisioned: (name) => (name === API ? fs.existsSync(apiFiles(layout).launchFile) : env.mayRestart(name)),
       isRunning: (name) => (name === API ? runningApi(layout, launch.spec) !== undefined : runningPostmaster(layout.nodeDir(name)) !== undefined),
       restart: async (name) => {
         if (name === API) await env.restartApi();
-        else await env.restartNode(name);
+        else await env.startMember(name);
       },
       processName: (name) => (name === API ? 'API process' : 'postmaster'),
     },

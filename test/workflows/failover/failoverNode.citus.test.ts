@@ -1,0 +1,124 @@
+/**
+ * FailoverNode against a real Citus lab with one synchronous standby per group, supervised as the
+ * lab's own environment is: a writer every 10 ms through the coordinator loses no acknowledged write;
+ * afterwards one row per group in pg_dist_node, one primary on disk, and the old primary a standby.
+ * Then a worker SIGKILLed right after each step's side effect, and the run resumed by a new worker.
+ */
+import { execa, type ResultPromise } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../../../src/activities/index.js';
+import { failoverNode } from '../../../src/workflows/index.js';
+import { describeIfCitus } from '../../support/citus.js';
+import { labSql, startCitusSampleLab, supervisedCitusEnvironment } from '../../support/citusSampleLab.js';
+import { connectNode, type TempLab } from '../../support/localLab.js';
+import { missingIds, startPacedWriter } from '../../support/pacedWriter.js';
+import { connectTemporal, createTestWorker, temporalAddress, uniqueTaskQueue, workflowBundle, type TestTemporal } from '../../support/temporal.js';
+
+const crashWorker = fileURLToPath(new URL('../../fixtures/failoverCrashWorker.ts', import.meta.url));
+
+/** Members of worker-0 that run out of recovery, and the group's rows in pg_dist_node. */
+async function primaries(lab: TempLab): Promise<{ onDisk: string[]; inCitus: string[] }> {
+  const { user, password } = await lab.env.credentials();
+  const pg = (await import('pg')).default;
+  const onDisk: string[] = [];
+  for (const m of lab.env.ha.members('worker-0')) {
+    const client = new pg.Client({ host: '127.0.0.1', port: m.node.port, user, password, database: 'postgres', connectionTimeoutMillis: 1_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+      if (rows[0]?.r === false) onDisk.push(m.name);
+    } catch {
+      // down: not a primary
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  const ports = lab.env.ha.members('worker-0').map((m) => m.node.port);
+  const rows = await labSql<{ port: number }>(lab, `SELECT nodeport AS port FROM pg_dist_node WHERE noderole = 'primary' AND nodeport = ANY($1::int[])`, [ports]);
+  const byPort = new Map(lab.env.ha.members('worker-0').map((m) => [m.node.port, m.name]));
+  return { onDisk, inCitus: rows.map((r) => byPort.get(r.port) ?? String(r.port)) };
+}
+
+describeIfCitus('FailoverNode on Citus with a synchronous standby per group', () => {
+  let lab: TempLab;
+  let t: TestTemporal;
+  let dir: string;
+  let child: ResultPromise | undefined;
+
+  beforeAll(async () => {
+    lab = await startCitusSampleLab({ workers: 2, registered: 2, prefix: 'failover', standbys: 1, sync: true, supervise: true });
+    t = await connectTemporal();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-failover-'));
+  }, 240_000);
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await t?.close();
+    await lab?.cleanup();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('fails worker-0 over under a writer every 10 ms: no acknowledged write lost, one primary', async () => {
+    const taskQueue = uniqueTaskQueue('failover');
+    const worker = await createTestWorker(t, taskQueue, createActivities({ environmentFor: supervisedCitusEnvironment }));
+    const writer = startPacedWriter(lab, { everyMs: 10, patients: lab.spec.patients });
+    await new Promise((r) => setTimeout(r, 500));
+    const result = await worker.runUntil(
+      t.client.workflow.execute(failoverNode, { taskQueue, workflowId: `failover-${taskQueue}`, args: [{ spec: lab.spec, node: 'worker-0', reason: 'test' }] }),
+    );
+    process.stderr.write(`failover done: ${JSON.stringify(result.steps.map((st) => [st.name, st.durationMs]))}\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    await writer.stop();
+    const errors = [...new Set(writer.outcomes.filter((o) => !o.ok).map((o) => o.error))].slice(0, 5);
+    process.stderr.write(`writer stopped; distinct errors: ${JSON.stringify(errors)}\n`);
+
+    expect(result.plan).toMatchObject({ oldPrimary: 'worker-0', candidate: 'worker-0-s1' });
+    expect(result.rebuild?.member).toBe('worker-0');
+    const client = await connectNode(lab, 'coordinator', lab.spec.database);
+    try {
+      expect(await missingIds(client, writer.acked())).toBe(0);
+    } finally {
+      await client.end();
+    }
+    expect(writer.acked().length).toBeGreaterThan(50);
+    expect(await primaries(lab)).toEqual({ onDisk: ['worker-0-s1'], inCitus: ['worker-0-s1'] });
+    process.stderr.write(
+      `failover under load: ${writer.acked().length} writes acknowledged, ${writer.outcomes.length - writer.acked().length} failed, ` +
+        `longest gap between successful writes ${writer.longestGapMs()} ms, writes back ${result.writesBackAfterMs} ms after the run started\n`,
+    );
+  }, 180_000);
+
+  test.each(['fenceMember', 'promoteMember', 'updateGroupNode'])(
+    'a worker SIGKILLed right after %s: the resumed run ends with one primary and the old one fenced',
+    async (crashAfter) => {
+      const before = lab.env.ha.members('worker-0').find((m) => m.primary)!.name;
+      const taskQueue = uniqueTaskQueue(`failover-crash-${crashAfter}`);
+      const bundleFile = path.join(dir, 'workflows.js');
+      if (!fs.existsSync(bundleFile)) fs.writeFileSync(bundleFile, (await workflowBundle()).code);
+      child = execa('node', ['--import', 'tsx', crashWorker, temporalAddress(), taskQueue, bundleFile, crashAfter], { reject: false, stdio: 'inherit' });
+      const handle = await t.client.workflow.start(failoverNode, { taskQueue, workflowId: `failover-${taskQueue}`, args: [{ spec: lab.spec, node: 'worker-0' }] });
+      const exited = await child;
+      expect(exited.signal).toBe('SIGKILL');
+
+      // Between the crash and the resume: never two primaries, and the supervisor left the fenced one down.
+      const meanwhile = await primaries(lab);
+      expect(meanwhile.onDisk.length).toBeLessThanOrEqual(1);
+      expect(meanwhile.onDisk).not.toContain(before);
+      expect(lab.env.mayRestart(before)).toBe(false);
+
+      const worker = await createTestWorker(t, taskQueue, createActivities({ environmentFor: supervisedCitusEnvironment }));
+      const result = await worker.runUntil(handle.result());
+      expect(result.plan.oldPrimary).toBe(before);
+      const after = await primaries(lab);
+      expect(after).toEqual({ onDisk: [result.plan.candidate], inCitus: [result.plan.candidate] });
+      expect(lab.env.ha.member(before).fenced).toBe(false); // rebuilt: a standby now
+      const history = await handle.fetchHistory();
+      const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+      expect(scheduled.filter((n) => n === crashAfter).length).toBeGreaterThanOrEqual(1);
+    },
+    240_000,
+  );
+});
