@@ -34,3 +34,9 @@ export const STANDBYS_PATCH = 'standbys-v1';
 
 /** HaDrill's `--fault kill|destroy|partition` and `--expect restart|failover` (what recovered the group). */
 export const HA_DRILL_MODES_PATCH = 'ha-drill-modes-v1';
+
+/**
+ * SwitchoverNode plans first (step `plan`, recorded in history) and gives the plan to switchoverGroup,
+ * so a retry after a crash that followed the coordinator's COMMIT finishes instead of failing.
+ */
+export const SWITCHOVER_PLAN_PATCH = 'switchover-plan-v1';
