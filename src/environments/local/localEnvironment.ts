@@ -199,9 +199,9 @@ export class LocalEnvironment implements LabEnvironment {
    * A fast shutdown of one member by signal (memberProcesses.ts says why not pg_ctl). Its only caller,
    * fencing, SIGKILLs whatever is left afterwards, so a timeout is not an error here.
    */
-  private async stopMemberFast(name: string): Promise<void> {
+  private async stopMemberFast(name: string): Promise<boolean> {
     const postmaster = runningPostmaster(this.layout.nodeDir(name));
-    if (postmaster) await fastShutdown(postmaster.pid, FAST_STOP_TIMEOUT_MS);
+    return postmaster ? fastShutdown(postmaster.pid, FAST_STOP_TIMEOUT_MS) : false;
   }
 
   /** Every member the supervisor looks after: all groups' members that are provisioned and not fenced. */
