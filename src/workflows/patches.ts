@@ -40,3 +40,9 @@ export const HA_DRILL_MODES_PATCH = 'ha-drill-modes-v1';
  * two Temporal round trips fewer before the group takes writes again.
  */
 export const FAILOVER_TAKEOVER_PATCH = 'failover-takeover-v1';
+
+/**
+ * SwitchoverNode plans first (step `plan`, recorded in history) and gives the plan to switchoverGroup,
+ * so a retry after a crash that followed the coordinator's COMMIT finishes instead of failing.
+ */
+export const SWITCHOVER_PLAN_PATCH = 'switchover-plan-v1';

@@ -76,8 +76,8 @@ export function createFakeHaActivities(record: Recorder, state: FakeGroups = fak
       state.fenced.delete(member);
       return { member, method: 'rewind' as const, durationMs: 300 };
     },
-    async switchoverGroup(_spec, group) {
-      record('switchoverGroup', group);
+    async switchoverGroup(_spec, group, _target, plan) {
+      record('switchoverGroup', plan ? `${group}, plan ${plan.oldPrimary}->${plan.candidate}` : group);
       const oldPrimary = primaryOf(group);
       const newPrimary = oldPrimary === group ? `${group}-s1` : group;
       state.primary.set(group, newPrimary);

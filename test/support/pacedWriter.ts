@@ -13,10 +13,12 @@ export interface WriteOutcome {
   readonly error?: string;
 }
 
-export function startPacedWriter(lab: TempLab, options: { everyMs: number; patients: number; firstId?: number }) {
+/** `statementTimeoutMs`: 3 s by default; 0 for none (a write then waits as long as the server makes it). */
+export function startPacedWriter(lab: TempLab, options: { everyMs: number; patients: number; firstId?: number; statementTimeoutMs?: number }) {
   let stopped = false;
   const outcomes: WriteOutcome[] = [];
   const node = lab.env.nodes().find((n) => n.name === 'coordinator')!;
+  const statementTimeout = options.statementTimeoutMs ?? 3_000;
   const done = (async () => {
     const { user, password } = await lab.env.credentials();
     let client: pg.Client | undefined;
@@ -24,7 +26,9 @@ export function startPacedWriter(lab: TempLab, options: { everyMs: number; patie
       const started = Date.now();
       try {
         if (!client) {
-          client = new pg.Client({ host: node.host, port: node.port, user, password, database: lab.spec.database, connectionTimeoutMillis: 2_000, statement_timeout: 3_000 });
+          client = new pg.Client({ host: node.host, port: node.port, user, password, database: lab.spec.database, connectionTimeoutMillis: 2_000,
+            ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+          });
           client.on('error', () => undefined);
           await client.connect();
         }

@@ -47,6 +47,14 @@ export interface SwitchoverOutcome {
   readonly pausedAt: number;
   readonly resumedAt: number;
   readonly pauseMs: number;
+  /**
+   * Where the time went, in ms per step: `lock`, `stop-old-primary`, `replay`, `promote` and `commit`
+   * make up the pause; `prepare` (checkpoint, catch-up) came before it and `bookkeeping` after it.
+   * Absent in results recorded before it was measured, and when an earlier attempt had done the switch.
+   */
+  readonly phases?: Record<string, number>;
+  /** Whether the old primary checkpointed and the standby caught up before the pause (false: it did not answer). */
+  readonly prepared?: boolean;
   readonly nodeUpdate: NodeUpdate;
   /** A crashed earlier attempt had already promoted the standby: this one only finished the update. */
   readonly resumed: boolean;

@@ -35,8 +35,9 @@ export function createHaActivities(deps: ActivityDeps) {
     async rebuildMember(spec: LabSpec, member: string): Promise<RebuildResult> {
       return rebuildMember(await env(spec), member);
     },
-    async switchoverGroup(spec: LabSpec, group: string, target?: string): Promise<SwitchoverOutcome> {
-      return switchoverGroup(await env(spec), group, target ? { target } : {});
+    /** `plan`: recorded by the workflow (since SWITCHOVER_PLAN_PATCH), so a retry knows what it was doing. */
+    async switchoverGroup(spec: LabSpec, group: string, target?: string, plan?: FailoverPlan): Promise<SwitchoverOutcome> {
+      return switchoverGroup(await env(spec), group, { ...(target ? { target } : {}), ...(plan ? { plan } : {}) });
     },
     async healNodeFault(spec: LabSpec, node: string): Promise<void> {
       await healNodeFault(await env(spec), node);

@@ -33,7 +33,7 @@ import { giveToServer, resolveServerUser, type ServerUser } from './serverUser.j
 import { ensureSupervisor, stopSupervisor } from './supervisor.js';
 import { groupState, memberPort, parseMemberName, readTopology } from './standbys/groupTopology.js';
 import { LocalHa } from './standbys/localHa.js';
-import { memberPids, signalAll } from './standbys/memberProcesses.js';
+import { fastShutdown, memberPids, signalAll } from './standbys/memberProcesses.js';
 
 export interface LocalEnvironmentOptions {
   /** Directory holding initdb, pg_ctl and postgres; defaults to CITUS_LAB_PG_BIN, then auto-detection. */
@@ -52,6 +52,7 @@ const LOOPBACK = '127.0.0.1';
 /** Group names, and standby members (`worker-0-s1`) of labs with standbys. */
 const NODE_NAME = /^(coordinator|worker-\d+)(-s\d+)?$/;
 const FAULT_EXIT_TIMEOUT_MS = 10_000;
+const FAST_STOP_TIMEOUT_MS = 30_000;
 const STALE_LOCK_TIMEOUT_MS = 15_000;
 const STANDBY_WAL_SEGMENT_MB = 1;
 
@@ -81,7 +82,7 @@ export class LocalEnvironment implements LabEnvironment {
       context: () => this.processContext(),
       password: () => this.requirePassword(),
       startMember: (name) => this.startMember(name),
-      stopMemberFast: (name) => stopNode(this.processContext(), { name, pgdata: this.layout.nodeDir(name) }),
+      stopMemberFast: (name) => this.stopMemberFast(name),
     });
   }
 
@@ -192,6 +193,15 @@ export class LocalEnvironment implements LabEnvironment {
   async startMember(name: string): Promise<boolean> {
     const member = this.ha.member(name);
     return this.startOne(this.processContext(), member.node, () => {}, this.layout.nodeDir(name));
+  }
+
+  /**
+   * A fast shutdown of one member by signal (memberProcesses.ts says why not pg_ctl). Its only caller,
+   * fencing, SIGKILLs whatever is left afterwards, so a timeout is not an error here.
+   */
+  private async stopMemberFast(name: string): Promise<boolean> {
+    const postmaster = runningPostmaster(this.layout.nodeDir(name));
+    return postmaster ? fastShutdown(postmaster.pid, FAST_STOP_TIMEOUT_MS) : false;
   }
 
   /** Every member the supervisor looks after: all groups' members that are provisioned and not fenced. */

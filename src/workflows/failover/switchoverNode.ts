@@ -1,34 +1,45 @@
 /**
  * SwitchoverNode: a planned change of primary in a worker group, with writes paused (not failed)
- * while it happens. The pause, the clean stop of the old primary, the catch-up and the promotion are
+ * while it happens. The plan (which standby) is recorded first, so a retried switchover acts on the
+ * same members. The pause, the clean stop of the old primary, the catch-up and the promotion are
  * one activity (switchoverGroup): the coordinator transaction that holds the writes cannot span
- * activities. Then the old primary becomes a standby of the new one, and the report gives the pause.
+ * activities, and no Temporal round trip belongs inside the pause. Then the old primary becomes a
+ * standby of the new one, and the report gives the pause and where it went.
  */
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { FailoverPlan } from '../../activities/failover/failoverTypes.js';
 import type { LabActivities } from '../../activities/index.js';
 import { LAB_OUTCOME } from '../../temporal/searchAttributes.js';
 import { SQL_STEP } from '../activityOptions.js';
 import { failureMessage } from '../failureMessage.js';
 import { reportFailure } from '../failureReport.js';
 import { StepRunner } from '../stepRunner.js';
-import { REBUILD_STEP, SWITCHOVER_STEP } from './failoverOptions.js';
+import { SWITCHOVER_PLAN_PATCH } from '../patches.js';
+import { FAST_HA_STEP, REBUILD_STEP, SWITCHOVER_STEP } from './failoverOptions.js';
 import type { SwitchoverNodeInput, SwitchoverNodeResult } from './failoverTypes.js';
 
-export const SWITCHOVER_STEPS = ['cluster-idle', 'switchover', 'rebuild', 'report'] as const;
+export const SWITCHOVER_STEPS = ['cluster-idle', 'plan', 'switchover', 'rebuild', 'report'] as const;
 
 export async function switchoverNode(input: SwitchoverNodeInput): Promise<SwitchoverNodeResult> {
   const { spec, node } = input;
   const sql = proxyActivities<LabActivities>(SQL_STEP);
+  const fast = proxyActivities<LabActivities>(FAST_HA_STEP);
   const ha = proxyActivities<LabActivities>(SWITCHOVER_STEP);
   const slow = proxyActivities<LabActivities>(REBUILD_STEP);
   const steps = new StepRunner('SwitchoverNode', spec.cluster, SWITCHOVER_STEPS);
   const title = `Switchover of ${node} in lab ${spec.cluster} (${spec.env})`;
   try {
     await steps.run('cluster-idle', () => sql.assertClusterIdle(spec, `switchover --node ${node}`), () => 'no other operation runs');
+    let plan: FailoverPlan | undefined;
+    if (patched(SWITCHOVER_PLAN_PATCH)) {
+      plan = await steps.run('plan', () => fast.planFailover(spec, node, input.target), (p) => `${p.oldPrimary} -> ${p.candidate}`);
+    } else {
+      steps.skip('plan', 'planned inside the switchover step (a run of an earlier version)');
+    }
     const switchover = await steps.run(
       'switchover',
-      () => ha.switchoverGroup(spec, node, input.target),
-      (s) => `${s.oldPrimary} -> ${s.newPrimary}; writes paused ${s.pauseMs} ms`,
+      () => (plan ? ha.switchoverGroup(spec, node, input.target, plan) : ha.switchoverGroup(spec, node, input.target)),
+      (s) => `${s.oldPrimary} -> ${s.newPrimary}; writes paused ${s.pauseMs} ms${s.phases ? ` (${Object.entries(s.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     );
     let rebuild: SwitchoverNodeResult['rebuild'];
     let rebuildError: string | undefined;

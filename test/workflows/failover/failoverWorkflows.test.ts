@@ -71,14 +71,20 @@ test('a failed rebuild leaves the failover done and says so; a failed promotion 
   expect(reports).not.toContain('rebuildMember(worker-0)');
 });
 
-test('SwitchoverNode checks the lock, switches in one activity, rebuilds the old primary and reports the pause', async () => {
+test('SwitchoverNode checks the lock, records its plan, switches in one activity with it, rebuilds the old primary and reports the pause', async () => {
   const calls: string[] = [];
   const taskQueue = uniqueTaskQueue('switchover-wf');
   const worker = await createTestWorker(t, taskQueue, createFakeActivities((a, d) => calls.push(d ? `${a}(${d})` : a)));
   const result = await worker.runUntil(
     t.client.workflow.execute(switchoverNode, { taskQueue, workflowId: taskQueue, args: [{ spec: testSpec({ standbys: 1 }), node: 'worker-1' }] }),
   );
-  expect(calls).toEqual(['assertClusterIdle(switchover --node worker-1)', 'switchoverGroup(worker-1)', 'rebuildMember(worker-1)', 'writeReport(switchover:PASS)']);
+  expect(calls).toEqual([
+    'assertClusterIdle(switchover --node worker-1)',
+    'planFailover(worker-1)',
+    'switchoverGroup(worker-1, plan worker-1->worker-1-s1)',
+    'rebuildMember(worker-1)',
+    'writeReport(switchover:PASS)',
+  ]);
   expect(result.switchover).toMatchObject({ oldPrimary: 'worker-1', newPrimary: 'worker-1-s1', pauseMs: 120 });
 });
 

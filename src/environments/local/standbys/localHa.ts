@@ -32,8 +32,8 @@ export interface LocalHaHost {
   password(): string;
   /** Starts a member that is not running (its own data dir and port); false when it already ran. */
   startMember(name: string): Promise<boolean>;
-  /** pg_ctl stop -m fast of one member. */
-  stopMemberFast(name: string): Promise<void>;
+  /** Fast shutdown of one member; true when its postmaster exited (it does so after all its children). */
+  stopMemberFast(name: string): Promise<boolean>;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -148,11 +148,14 @@ export class LocalHa implements HaControl {
       this.writeMemberReplication(m, streamFrom, false);
       writeStandbySignal(pgdata, this.host.context().user);
     }
+    if (how === 'fast' && !m.frozen && m.running && (await this.host.stopMemberFast(name))) {
+      // A postmaster that shut down cleanly exited after every child: nothing is left to look for (a
+      // scan of /proc took 25-90 ms here under load, and a switchover's writers wait through this).
+      fs.rmSync(path.join(pgdata, 'postmaster.pid'), { force: true });
+      return { member: name, wasRunning: true };
+    }
     const pids = memberPids(pgdata);
     if (pids.length === 0) return { member: name, wasRunning: false };
-    if (how === 'fast' && !m.frozen) {
-      await this.host.stopMemberFast(name);
-    }
     // Backends of a killed postmaster keep running until they notice: every process of the member goes.
     signalAll(memberPids(pgdata), 'SIGKILL');
     if (!(await waitUntilGone(pgdata, KILL_TIMEOUT_MS))) {

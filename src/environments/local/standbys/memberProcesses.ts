@@ -53,3 +53,21 @@ export async function waitUntilGone(pgdata: string, timeoutMs: number): Promise<
   }
   return true;
 }
+
+const FAST_STOP_POLL_MS = 5;
+
+/**
+ * A fast shutdown: SIGINT to the postmaster (what `pg_ctl stop -m fast` sends), then a 5 ms poll until
+ * it exits. pg_ctl polls every 100 ms and costs a process start; inside a switchover's pause both count.
+ * The postmaster exits only after its walsenders shipped the shutdown checkpoint to the standbys.
+ * False when it is still there after `timeoutMs` (the caller kills it).
+ */
+export async function fastShutdown(postmasterPid: number, timeoutMs: number): Promise<boolean> {
+  signalAll([postmasterPid], 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (isPostgresAlive(postmasterPid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, FAST_STOP_POLL_MS));
+  }
+  return true;
+}
