@@ -34,6 +34,8 @@ interface Args {
   trials?: number;
   only?: string[];
   baseline: boolean;
+  /** First of the bench's lab ports (default: a random free range), to keep clear of other labs on the machine. */
+  basePort?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,10 +46,14 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--only') args.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg === '--no-baseline') args.baseline = false;
     else if (arg === '--trials') args.trials = Number(argv[++i]);
-    else throw new Error(`unknown argument ${arg}: use --runs N, --only ${Object.keys(SECTIONS).join(',')}, --no-baseline, --trials N`);
+    else if (arg === '--base-port') args.basePort = Number(argv[++i]);
+    else throw new Error(`unknown argument ${arg}: use --runs N, --only ${Object.keys(SECTIONS).join(',')}, --no-baseline, --trials N, --base-port N`);
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a whole number >= 1');
   if (args.trials !== undefined && (!Number.isInteger(args.trials) || args.trials < 1)) throw new Error('--trials takes a whole number >= 1');
+  if (args.basePort !== undefined && (!Number.isInteger(args.basePort) || args.basePort < 1024 || args.basePort > 65_000)) {
+    throw new Error('--base-port takes a port number between 1024 and 65000');
+  }
   for (const name of args.only ?? []) if (!SECTIONS[name]) throw new Error(`unknown section ${name}: ${Object.keys(SECTIONS).join(', ')}`);
   return args;
 }
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
     } else {
       baselineSkipped = args.baseline ? 'not needed by the selected sections' : '--no-baseline';
     }
-    const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, trials: args.trials, workDir, basePort: await findFreePortRange(8), log };
+    const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, trials: args.trials, workDir, basePort: args.basePort ?? (await findFreePortRange(8)), log };
     const figures: BenchFigure[] = [];
     for (const section of selected) {
       log(`section ${section.name}...`);

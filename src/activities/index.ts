@@ -9,6 +9,7 @@ import { createApiActivities } from './api/index.js';
 import { withLabErrors } from './failures.js';
 import type { TakeoverHook } from './failover/failoverSteps.js';
 import { createHaActivities } from './failover/haActivities.js';
+import { withKeepAlive } from './keepAlive.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
 import { createDrillActivities } from './postgres/drillActivities.js';
@@ -28,7 +29,9 @@ export interface ActivityDeps {
 export const defaultDeps: ActivityDeps = { environmentFor: resolveEnvironment };
 
 export function createActivities(deps: ActivityDeps = defaultDeps) {
-  return withLabErrors({
+  // Every activity heartbeats while it runs, so a killed worker's activity is retried within its
+  // heartbeat timeout (src/workflows/activityOptions.ts), not its start-to-close timeout.
+  return withKeepAlive(withLabErrors({
     ...createPlatformActivities(deps),
     ...createApiActivities(deps),
     ...createPostgresActivities(deps),
@@ -37,7 +40,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps) {
     ...createReportActivities(deps),
     ...createClusterLockActivities(),
     ...createHaActivities(deps),
-  });
+  }));
 }
 
 export type LabActivities = ReturnType<typeof createActivities>;

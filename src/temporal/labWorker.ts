@@ -17,8 +17,13 @@ export const LAB_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts',
  * busy to take its sticky task within 1 s gets it from the normal queue instead (a full replay, not
  * an error). A task the dead worker had already started waits out the workflow task timeout instead
  * (2 s on the embedded server: src/temporal/devServerTuning.ts).
+ *
+ * Heartbeats reach the server at most every 80% of an activity's heartbeat timeout by default: with
+ * the few-second timeouts the lab uses (so a dead worker's activity is retried soon), one late beat of
+ * a busy event loop would time out a live activity. At most 1 s between beats leaves most of the
+ * timeout as slack.
  */
-export const LAB_WORKER_TUNING = { stickyQueueScheduleToStartTimeout: '1s' } as const;
+export const LAB_WORKER_TUNING = { stickyQueueScheduleToStartTimeout: '1s', maxHeartbeatThrottleInterval: '1s' } as const;
 
 /**
  * How long a stopping worker waits for its in-flight activities before it gives up on them. Activities

@@ -52,3 +52,19 @@ export const FAILURE_REPORT_STEP: ActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { maximumAttempts: 1 },
 };
+
+/**
+ * How long a run waits for a silent activity before retrying it elsewhere: every lab activity
+ * heartbeats each second while it runs (src/activities/keepAlive.ts), so silence this long means its
+ * worker died (SIGKILL, OOM, a lost machine). Long enough that a busy event loop is not taken for a
+ * dead worker: a retry while the first attempt still runs would do its work twice at once.
+ */
+export const QUICK_HEARTBEAT_TIMEOUT = '10s';
+
+/**
+ * `options` with the short heartbeat timeout, for runs that have `quick-heartbeat-v1`
+ * (src/workflows/patches.ts); older runs keep the options they were started with.
+ */
+export function quickHeartbeat(options: ActivityOptions, quick: boolean): ActivityOptions {
+  return quick ? { ...options, heartbeatTimeout: QUICK_HEARTBEAT_TIMEOUT } : options;
+}

@@ -3,10 +3,10 @@ import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
 import { failureMessage, failureType } from './failureMessage.js';
 import { reportFailure } from './failureReport.js';
-import { DATA_STEP, PLATFORM_STEP, SQL_STEP, waitingStep } from './activityOptions.js';
+import { DATA_STEP, PLATFORM_STEP, SQL_STEP, quickHeartbeat, waitingStep } from './activityOptions.js';
 import type { DeployLabInput } from './inputs.js';
 import { startWatchLab } from './failover/startWatchLab.js';
-import { API_PATCH, CLUSTER_LOCK_PATCH, STANDBYS_PATCH } from './patches.js';
+import { API_PATCH, CLUSTER_LOCK_PATCH, QUICK_HEARTBEAT_PATCH, STANDBYS_PATCH } from './patches.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { registerWorkers } from './registerWorkers.js';
 import type { DeployLabResult } from './results.js';
@@ -49,10 +49,12 @@ const DEFAULT_READY_TIMEOUT_S = 120;
 export async function deployLab(input: DeployLabInput): Promise<DeployLabResult> {
   const { spec } = input;
   const readyTimeout = input.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_S;
-  const platform = proxyActivities<LabActivities>(PLATFORM_STEP);
-  const waiting = proxyActivities<LabActivities>(waitingStep(readyTimeout));
-  const sql = proxyActivities<LabActivities>(SQL_STEP);
-  const data = proxyActivities<LabActivities>(DATA_STEP);
+  // A killed worker's activity is retried within seconds (added later: older runs keep their timeouts).
+  const quick = patched(QUICK_HEARTBEAT_PATCH);
+  const platform = proxyActivities<LabActivities>(quickHeartbeat(PLATFORM_STEP, quick));
+  const waiting = proxyActivities<LabActivities>(quickHeartbeat(waitingStep(readyTimeout), quick));
+  const sql = proxyActivities<LabActivities>(quickHeartbeat(SQL_STEP, quick));
+  const data = proxyActivities<LabActivities>(quickHeartbeat(DATA_STEP, quick));
   // Added after runs were recorded (README, "Changing workflow code"): old histories replay without the API steps.
   const withApi = patched(API_PATCH);
   const withStandbys = (spec.standbys ?? 0) > 0;

@@ -18,6 +18,7 @@ import type {
   OutcomeRun,
   ProbeClass,
   ProbeClassSummary,
+  ProbeInterruption,
   ProbeRunSummary,
 } from '../activities/postgres/drillTypes.js';
 
@@ -103,8 +104,32 @@ function check(name: string, ok: boolean, message: string): CheckResult {
   return { name, status: ok ? 'PASS' : 'FAIL', message, durationMs: 0 };
 }
 
+/**
+ * The spans a lost worker left unmeasured, in words, against the fault: probes that did not run (a
+ * retry resumed them) and recovery moments nobody watched (a retry found them past). Empty when the
+ * drill's workers lived throughout; figures that end inside a span are upper bounds.
+ */
+export function measurementGaps(faultAt: number, probes?: ProbeRunSummary, recovery?: NodeRecovery): string[] {
+  const rel = (at: number) => at - faultAt;
+  const gaps = (probes?.interruptions ?? []).map(
+    (i: ProbeInterruption) =>
+      `no probes ran from ${rel(i.from)} to ${rel(i.to)} ms after the fault (their worker was lost; attempt ${i.attempt} resumed them): ` +
+      'a class that failed before and succeeded after came back within that span, and writes acknowledged to the lost attempt after its last checkpoint are not in the ledger',
+  );
+  const span = recovery?.unobserved;
+  if (span?.acceptingAt) {
+    gaps.push(`the node began accepting connections between ${rel(span.acceptingAt.from)} and ${rel(span.acceptingAt.to)} ms after the fault (nobody watched: the worker was lost; the later figure is reported)`);
+  }
+  if (span?.distributedOkAt) {
+    gaps.push(`the first multi-shard query could have succeeded between ${rel(span.distributedOkAt.from)} and ${rel(span.distributedOkAt.to)} ms after the fault (nobody watched: the worker was lost; the later figure is reported)`);
+  }
+  return gaps;
+}
+
 export interface DrillEvidence {
   node: string;
+  /** measurementGaps(): named in the checks whose figures they bound. */
+  gaps?: string[];
   metrics?: DrillMetrics;
   recovery?: NodeRecovery;
   recoveryError?: string;
@@ -119,7 +144,7 @@ export function judgeDrill(e: DrillEvidence): { status: 'PASS' | 'FAIL'; checks:
   const checks: CheckResult[] = [];
   checks.push(
     e.recovery && e.metrics
-      ? check('node back', true, `${e.node} accepted connections ${e.metrics.nodeAcceptingMs} ms after the kill`)
+      ? check('node back', true, `${e.node} accepted connections ${e.metrics.nodeAcceptingMs} ms after the kill${gapNote(e.gaps, 'the node')}`)
       : check('node back', false, e.recoveryError ?? `${e.node} did not come back`),
   );
   if (e.metrics) {
@@ -132,7 +157,7 @@ export function judgeDrill(e: DrillEvidence): { status: 'PASS' | 'FAIL'; checks:
           ? `still failing when the probes ended: ${sick.join(', ')}`
           : e.metrics.detectMs === undefined
             ? 'no probe failed: the outage was shorter than the probe cadence'
-            : `every probe class succeeds again; all back ${e.metrics.recoveryMs ?? '?'} ms after the kill`,
+            : `every probe class succeeds again; all back ${e.metrics.recoveryMs ?? '?'} ms after the kill${gapNote(e.gaps, 'no probes')}`,
       ),
     );
   } else {
@@ -153,7 +178,11 @@ export function judgeDrill(e: DrillEvidence): { status: 'PASS' | 'FAIL'; checks:
         ? `the committed writes are unknown: ${e.probesError}`
         : w.lost === 0
           ? `${w.committed} committed writes, all present` +
-            (w.unacknowledgedPresent ? ` (${w.unacknowledgedPresent} more whose commit raced the fault are present too)` : '')
+            (w.unacknowledgedPresent
+              ? gapNote(e.gaps, 'no probes')
+                ? ` (${w.unacknowledgedPresent} more are present: commits that raced the fault, or acknowledged to a lost worker after its last checkpoint)`
+                : ` (${w.unacknowledgedPresent} more whose commit raced the fault are present too)`
+              : '')
           : `${w.lost} of ${w.committed} committed writes missing (seq ${w.lostSample.join(', ')}${w.lost > w.lostSample.length ? ', ...' : ''})`,
     ),
   );
@@ -185,6 +214,12 @@ export function judgeDrill(e: DrillEvidence): { status: 'PASS' | 'FAIL'; checks:
     ),
   );
   return verdict(checks);
+}
+
+/** The gaps that start with `prefix`, appended to a check's message. */
+function gapNote(gaps: string[] | undefined, prefix: string): string {
+  const mine = (gaps ?? []).filter((g) => g.startsWith(prefix));
+  return mine.length ? `; ${mine.join('; ')}` : '';
 }
 
 function verdict(checks: CheckResult[]): { status: 'PASS' | 'FAIL'; checks: CheckResult[] } {

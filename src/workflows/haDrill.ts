@@ -21,8 +21,8 @@ import {
 import type { LabActivities } from '../activities/index.js';
 import type { DrillAfterCheck, NodeRecovery } from '../activities/postgres/drillTypes.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
-import { PLATFORM_STEP, SQL_STEP } from './activityOptions.js';
-import { drillMetrics, drillSummary, judgeDrill, type DrillMetrics } from './drillReport.js';
+import { PLATFORM_STEP, SQL_STEP, quickHeartbeat } from './activityOptions.js';
+import { drillMetrics, drillSummary, judgeDrill, measurementGaps, type DrillMetrics } from './drillReport.js';
 import { drillTargetProblem } from './drillTarget.js';
 import { failureMessage, failureType } from './failureMessage.js';
 import { reportFailure } from './failureReport.js';
@@ -34,7 +34,7 @@ import { StepRunner } from './stepRunner.js';
 import type { GroupRecovery } from '../activities/failover/drillFaults.js';
 import { recoveredByCheck, renameAddress } from './failover/drillModes.js';
 import { startWatchLab } from './failover/startWatchLab.js';
-import { HA_DRILL_MODES_PATCH } from './patches.js';
+import { DRILL_RESUME_PATCH, HA_DRILL_MODES_PATCH, QUICK_HEARTBEAT_PATCH } from './patches.js';
 
 export const HA_DRILL_STEPS = [
   'cluster-idle',
@@ -55,6 +55,17 @@ const once = (timeout: string, heartbeat?: string): ActivityOptions => ({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * Measuring activities that continue, not repeat, after a lost worker (DRILL_RESUME_PATCH): the
+ * retry resumes from the lost attempt's heartbeat checkpoint and names the span nobody measured
+ * (activities/postgres/drillCheckpoints.ts). A few attempts: each one is a lost worker.
+ */
+const resumable = (timeout: string): ActivityOptions => ({
+  startToCloseTimeout: timeout,
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 },
+});
+
 export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
   const { spec, node } = input;
   const cadenceMs = input.cadenceMs ?? DRILL_DEFAULTS.cadenceMs;
@@ -65,12 +76,18 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
   const problem = drillTargetProblem(spec, node, input.allowCoordinator === true);
   if (problem) throw ApplicationFailure.nonRetryable(problem, node === 'coordinator' ? 'ConfigInvalid' : 'UnknownNode');
 
-  const sql = proxyActivities<LabActivities>(SQL_STEP);
-  const platform = proxyActivities<LabActivities>(PLATFORM_STEP);
+  // Both added after runs were recorded: older drills replay with the options they had.
+  const quick = patched(QUICK_HEARTBEAT_PATCH);
+  const resume = patched(DRILL_RESUME_PATCH);
+  const sql = proxyActivities<LabActivities>(quickHeartbeat(SQL_STEP, quick));
+  const platform = proxyActivities<LabActivities>(quickHeartbeat(PLATFORM_STEP, quick));
+  // Never retried: a second attempt could be a second fault.
   const fault = proxyActivities<LabActivities>(once('60s'));
   // A short heartbeat timeout also means a cancel (no fault after all) reaches the probes within seconds.
-  const probing = proxyActivities<LabActivities>(once(`${Math.ceil(maxDurationMs / 1000) + 60}s`, '5s'));
-  const waiting = proxyActivities<LabActivities>(once(`${recoveryTimeoutSeconds + 30}s`, '20s'));
+  const probeTimeout = `${Math.ceil(maxDurationMs / 1000) + 60}s`;
+  const probing = proxyActivities<LabActivities>(resume ? resumable(probeTimeout) : once(probeTimeout, '5s'));
+  const recoveryTimeout = `${recoveryTimeoutSeconds + 30}s`;
+  const waiting = proxyActivities<LabActivities>(resume ? resumable(recoveryTimeout) : once(recoveryTimeout, '20s'));
   const steps = new StepRunner('HaDrill', spec.cluster, HA_DRILL_STEPS);
   // `--fault` / `--expect` (added later): drills without them run, and replay, exactly as before.
   const modes = (input.fault !== undefined || input.expect !== undefined) && patched(HA_DRILL_MODES_PATCH);
@@ -159,7 +176,9 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
 
     const metrics: DrillMetrics | undefined = probeSummary ? drillMetrics(probeSummary, injected.injectedAt, recovery) : undefined;
     const judgedBaseline = recoveredBy ? { ...baseline, ...renameAddress(baseline, recoveredBy.addressBefore, recoveredBy.addressNow) } : baseline;
-    const judged = judgeDrill({ node, metrics, recovery, recoveryError, probesError, baseline: judgedBaseline, after, afterError });
+    // Empty unless a lost worker's retry resumed a measurement (DRILL_RESUME_PATCH): then the report says what nobody measured.
+    const gaps = measurementGaps(injected.injectedAt, probeSummary, recovery);
+    const judged = judgeDrill({ node, metrics, recovery, recoveryError, probesError, baseline: judgedBaseline, after, afterError, gaps });
     const byCheck = modes ? recoveredByCheck(recoveredBy, input.expect, recoveryError) : undefined;
     const verdict = byCheck
       ? { status: judged.status === 'PASS' && byCheck.status === 'PASS' ? ('PASS' as const) : ('FAIL' as const), checks: [...judged.checks, byCheck] }
@@ -179,10 +198,22 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
             'fault injected at': faultAt,
             ...(modes ? { fault: faultKind, 'recovered by': recoveredBy ? `${recoveredBy.by} (${recoveredBy.primaryNow})` : 'unknown' } : {}),
             'duration (s)': Math.round(durationMs / 100) / 10,
+            ...(gaps.length ? { 'measurement gaps (lost worker)': gaps.join('; ') } : {}),
           },
           checks: verdict.checks,
           steps: steps.steps(),
-          data: { drillId, faultAt, metrics, recovery, probes: probeSummary, baseline, after, problems, ...(recoveredBy ? { recoveredBy } : {}) },
+          data: {
+            drillId,
+            faultAt,
+            metrics,
+            recovery,
+            probes: probeSummary,
+            baseline,
+            after,
+            problems,
+            ...(recoveredBy ? { recoveredBy } : {}),
+            ...(gaps.length ? { measurementGaps: gaps } : {}),
+          },
         }),
       (r) => r.markdown,
     );
@@ -201,6 +232,7 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
       ...(probeSummary ? { probes: probeSummary } : {}),
       ...(after ? { after } : {}),
       problems,
+      ...(gaps.length ? { measurementGaps: gaps } : {}),
       durationMs,
       reports,
       steps: steps.steps(),
@@ -221,7 +253,12 @@ export async function haDrill(input: HaDrillInput): Promise<HaDrillResult> {
 
   /** A worker that came back inactive in Citus' metadata gets registered again (RegisterWorkers is idempotent). */
   async function reregisterIfNeeded(labSpec: typeof spec): Promise<void> {
-    const check = proxyActivities<LabActivities>({ ...SQL_STEP, retry: { maximumAttempts: 1 } });
+    // A mismatch is the answer, not a failure to retry; with DRILL_RESUME_PATCH a lost worker's check is retried.
+    const check = proxyActivities<LabActivities>(
+      resume
+        ? { ...quickHeartbeat(SQL_STEP, quick), retry: { ...SQL_STEP.retry, nonRetryableErrorTypes: ['WorkerSetMismatch'] } }
+        : { ...SQL_STEP, retry: { maximumAttempts: 1 } },
+    );
     try {
       await check.checkActiveWorkers(labSpec);
     } catch (err) {

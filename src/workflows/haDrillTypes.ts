@@ -52,6 +52,8 @@ export interface HaDrillResult {
   after?: DrillAfterCheck;
   /** Problems that kept a part of the drill from running (recovery timed out, probes failed...). */
   problems: string[];
+  /** Spans a lost worker left unmeasured (a retry resumed the measurement); absent when there were none. */
+  measurementGaps?: string[];
   durationMs: number;
   reports: ReportPaths;
   steps: StepState[];

@@ -46,3 +46,17 @@ export const FAILOVER_TAKEOVER_PATCH = 'failover-takeover-v1';
  * so a retry after a crash that followed the coordinator's COMMIT finishes instead of failing.
  */
 export const SWITCHOVER_PLAN_PATCH = 'switchover-plan-v1';
+
+/**
+ * DeployLab, RegisterWorkers, VerifyLab, RebalanceAndDrain and HaDrill give their activities a short
+ * heartbeat timeout (activityOptions.quickHeartbeat): every activity heartbeats while it runs, so one
+ * whose worker died is retried within seconds instead of after its start-to-close timeout.
+ */
+export const QUICK_HEARTBEAT_PATCH = 'quick-heartbeat-v1';
+
+/**
+ * HaDrill retries its probe load and its wait for the node's recovery after a lost worker; the retry
+ * resumes from the last attempt's checkpoint (heartbeat details) and the result names the span no
+ * one was measuring (probes: `interruptions`; recovery: `unobserved`).
+ */
+export const DRILL_RESUME_PATCH = 'drill-resume-v1';

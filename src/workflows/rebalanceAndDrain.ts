@@ -24,10 +24,10 @@ import {
 import type { LabActivities } from '../activities/index.js';
 import type { CheckResult, ReportInput } from '../activities/results.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
-import { SQL_STEP } from './activityOptions.js';
+import { SQL_STEP, quickHeartbeat } from './activityOptions.js';
 import { compareSnapshots, formatPlacements, placementsByNode, proofProblems } from './compareSnapshots.js';
 import { failureMessage, failureType } from './failureMessage.js';
-import { SESSION_MOVES_PATCH } from './patches.js';
+import { QUICK_HEARTBEAT_PATCH, SESSION_MOVES_PATCH } from './patches.js';
 import { rebalanceInputProblem } from './rebalanceInputProblem.js';
 import { describeProgress, formatBytes, isNewerProgress, rebalanceProgressQuery, rebalanceProgressSignal } from './rebalanceProgress.js';
 import {
@@ -73,11 +73,11 @@ const FOLLOW_STEP: ActivityOptions = {
 };
 const STOP_STEP: ActivityOptions = { startToCloseTimeout: '2m', heartbeatTimeout: '20s', retry: { ...retry, maximumAttempts: 3 } };
 
-const sql = proxyActivities<LabActivities>(SQL_STEP);
-const data = proxyActivities<LabActivities>(SNAPSHOT_STEP);
-const starting = proxyActivities<LabActivities>(START_STEP);
-const following = proxyActivities<LabActivities>(FOLLOW_STEP);
-const stopping = proxyActivities<LabActivities>(STOP_STEP);
+/** The run's activities; `quick` (QUICK_HEARTBEAT_PATCH): a killed worker's activity is retried within seconds. */
+function activitiesFor(quick: boolean) {
+  const proxy = (options: ActivityOptions) => proxyActivities<LabActivities>(quickHeartbeat(options, quick));
+  return { sql: proxy(SQL_STEP), data: proxy(SNAPSHOT_STEP), starting: proxy(START_STEP), following: proxy(FOLLOW_STEP), stopping: proxy(STOP_STEP) };
+}
 
 function stepNames(input: RebalanceAndDrainInput): Step[] {
   const drain = input.operation === 'drain';
@@ -117,6 +117,8 @@ function drainFlagSentence(state: DrainState): string {
 
 export async function rebalanceAndDrain(input: RebalanceAndDrainInput): Promise<RebalanceAndDrainResult> {
   const { spec } = input;
+  // Added after runs were recorded: older runs keep their timeouts (README, "Changing workflow code").
+  const { sql, data, starting, following, stopping } = activitiesFor(patched(QUICK_HEARTBEAT_PATCH));
   const problem = rebalanceInputProblem(input);
   if (problem) throw ApplicationFailure.nonRetryable(problem.message, problem.type);
 

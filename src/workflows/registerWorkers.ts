@@ -1,15 +1,13 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { nodeNames } from '../environments/labEnvironment.js';
-import { SQL_STEP } from './activityOptions.js';
-import { CLUSTER_LOCK_PATCH } from './patches.js';
+import { SQL_STEP, quickHeartbeat } from './activityOptions.js';
+import { CLUSTER_LOCK_PATCH, QUICK_HEARTBEAT_PATCH } from './patches.js';
 import type { RegisterWorkersInput } from './inputs.js';
 import { childOptions, executeChild } from './labChildren.js';
 import { rebalanceAndDrain } from './rebalanceAndDrain.js';
 import type { RegisterWorkersResult } from './results.js';
 import { StepRunner } from './stepRunner.js';
-
-const sql = proxyActivities<LabActivities>(SQL_STEP);
 
 /**
  * Makes Citus' metadata match the spec: database and extension everywhere, the coordinator's own
@@ -25,6 +23,8 @@ export async function registerWorkers({ spec, rebalance }: RegisterWorkersInput)
     // Only runs started with --rebalance have this step (and its commands), so older histories replay unchanged.
     ...(rebalance ? (['rebalance'] as const) : []),
   ]);
+  // A killed worker's activity is retried within seconds (added later: older runs keep their timeouts).
+  const sql = proxyActivities<LabActivities>(quickHeartbeat(SQL_STEP, patched(QUICK_HEARTBEAT_PATCH)));
   if (patched(CLUSTER_LOCK_PATCH)) await sql.assertClusterIdle(spec, 'register-workers');
   const nodes = nodeNames(spec);
   const workerNodes = nodes.filter((n) => n !== 'coordinator');

@@ -1,18 +1,18 @@
 import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import { LAB_OUTCOME } from '../temporal/searchAttributes.js';
-import { SQL_STEP } from './activityOptions.js';
+import { SQL_STEP, quickHeartbeat } from './activityOptions.js';
 import type { LabInput } from './inputs.js';
-import { API_VERIFY_PATCH } from './patches.js';
+import { API_VERIFY_PATCH, QUICK_HEARTBEAT_PATCH } from './patches.js';
 import type { VerifyLabResult } from './results.js';
 import { StepRunner } from './stepRunner.js';
-
-const sql = proxyActivities<LabActivities>(SQL_STEP);
 
 /** Checks a deployed lab end to end and writes the JSON + Markdown reports. A FAIL is a result, not an error. */
 export async function verifyLab({ spec }: LabInput): Promise<VerifyLabResult> {
   // Runs recorded before the API checks replay without them.
   const withApi = patched(API_VERIFY_PATCH);
+  // A killed worker's check is retried within seconds (added later: older runs keep their timeouts).
+  const sql = proxyActivities<LabActivities>(quickHeartbeat(SQL_STEP, patched(QUICK_HEARTBEAT_PATCH)));
   const steps = new StepRunner('VerifyLab', spec.cluster, withApi ? ['checks', 'api-checks', 'report'] : ['checks', 'report']);
   const sqlReport = await steps.run(
     'checks',

@@ -80,6 +80,28 @@ export interface NodeRecovery {
   readonly acceptingAt: number;
   /** A multi-shard query through the coordinator succeeded again. */
   readonly distributedOkAt: number;
+  /**
+   * Set when the worker watching the node was lost and a retry found it recovered: per time, the span
+   * nobody watched, from the lost attempt's last checkpoint to the retry's first look (which is the
+   * time reported above). The real moment lies within it.
+   */
+  readonly unobserved?: { readonly acceptingAt?: UnobservedSpan; readonly distributedOkAt?: UnobservedSpan };
+}
+
+export interface UnobservedSpan {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What awaitNodeRecovery heartbeats each poll: a retry after a lost worker resumes from it. */
+export interface RecoveryCheckpoint {
+  readonly kind: 'recovery';
+  readonly node: string;
+  readonly startedAt: number;
+  /** When this checkpoint was taken: the node was last seen in this state then. */
+  readonly at: number;
+  readonly acceptingAt?: number;
+  readonly unobserved?: NodeRecovery['unobserved'];
 }
 
 export interface ProbeRunOptions {
@@ -132,6 +154,18 @@ export interface WriteLedger {
   readonly committedRanges: Array<[number, number]>;
 }
 
+/**
+ * A span with no probes: the worker running them was lost at its last checkpoint (`from`) and a retry
+ * (`attempt`) resumed them at `to`. Outcomes inside it are unknown, so a class that failed before it and
+ * succeeded after it came back somewhere within it; writes acknowledged to the lost attempt after its
+ * checkpoint are not in the ledger (if present, they count as unacknowledged).
+ */
+export interface ProbeInterruption {
+  readonly from: number;
+  readonly to: number;
+  readonly attempt: number;
+}
+
 export interface ProbeRunSummary {
   readonly startedAt: number;
   readonly endedAt: number;
@@ -139,6 +173,8 @@ export interface ProbeRunSummary {
   readonly endedBy: 'settled' | 'max-duration';
   readonly classes: ProbeClassSummary[];
   readonly writes: WriteLedger;
+  /** Present when a retry resumed the probes after a lost worker. */
+  readonly interruptions?: ProbeInterruption[];
 }
 
 export interface DrillAfterCheck extends ClusterFingerprint {

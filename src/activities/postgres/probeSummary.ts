@@ -72,6 +72,26 @@ export function shortError(message: string): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
+/** One class's fold so far, as plain JSON: the checkpoint a retried probe run resumes from. */
+export interface ClassRecorderState {
+  readonly cls: ProbeClass;
+  readonly probes: number;
+  readonly ok: number;
+  readonly runs: OutcomeRun[];
+  readonly latencies: number[];
+  readonly errors: Array<[string, number]>;
+  readonly perSecond: Array<[number, number]>;
+  readonly lastFailureAt?: number;
+  readonly lastOk?: boolean;
+}
+
+export interface RecorderState {
+  readonly startedAt: number;
+  readonly attempted: number;
+  readonly committedRanges: Array<[number, number]>;
+  readonly classes: ClassRecorderState[];
+}
+
 class ClassRecorder {
   readonly runs: Array<{ ok: boolean; from: number; to: number; count: number; error?: string }> = [];
   readonly latencies: number[] = [];
@@ -83,6 +103,31 @@ class ClassRecorder {
   lastOk: boolean | undefined;
 
   constructor(readonly cls: ProbeClass) {}
+
+  state(): ClassRecorderState {
+    return {
+      cls: this.cls,
+      probes: this.probes,
+      ok: this.ok,
+      runs: this.runs.map((r) => ({ ...r })),
+      latencies: this.latencies.map((ms) => Math.round(ms * 10) / 10),
+      errors: [...this.errors],
+      perSecond: this.perSecond.map((b): [number, number] => [b[0], b[1]]),
+      ...(this.lastFailureAt !== undefined ? { lastFailureAt: this.lastFailureAt } : {}),
+      ...(this.lastOk !== undefined ? { lastOk: this.lastOk } : {}),
+    };
+  }
+
+  restore(state: ClassRecorderState): void {
+    this.probes = state.probes;
+    this.ok = state.ok;
+    this.runs.push(...state.runs.map((r) => ({ ...r })));
+    this.latencies.push(...state.latencies);
+    for (const [error, n] of state.errors) this.errors.set(error, n);
+    this.perSecond.push(...state.perSecond.map((b): [number, number] => [b[0], b[1]]));
+    this.lastFailureAt = state.lastFailureAt;
+    this.lastOk = state.lastOk;
+  }
 
   add(sample: ProbeSample, startedAt: number): void {
     this.probes += 1;
@@ -130,21 +175,47 @@ export class ProbeRecorder {
   private readonly classes: Map<ProbeClass, ClassRecorder>;
   private readonly committed: number[] = [];
   private attempted = 0;
+  private nextSeq: number;
 
+  /** `firstSeq`: where this recorder's write sequence numbers start (a retry starts past the lost attempt's). */
   constructor(
     readonly startedAt: number,
     probed: readonly ProbeClass[] = PROBE_CLASSES,
+    firstSeq = 1,
   ) {
     this.classes = new Map(probed.map((cls) => [cls, new ClassRecorder(cls)]));
+    this.nextSeq = firstSeq;
+  }
+
+  /**
+   * A recorder that continues `state` (a lost attempt's checkpoint): the same start, timelines and
+   * ledger; its writes are numbered from `firstSeq`, past any the lost attempt may have made after it.
+   */
+  static resume(state: RecorderState, probed: readonly ProbeClass[], firstSeq: number): ProbeRecorder {
+    const recorder = new ProbeRecorder(state.startedAt, probed, firstSeq);
+    for (const cls of state.classes) recorder.classes.get(cls.cls)?.restore(cls);
+    recorder.attempted = state.attempted;
+    for (const [a, b] of state.committedRanges) for (let seq = a; seq <= b; seq++) recorder.committed.push(seq);
+    return recorder;
   }
 
   add(sample: ProbeSample): void {
     this.classes.get(sample.cls)?.add(sample, this.startedAt);
   }
 
+  /** Counts a write about to be tried; returns its sequence number. */
   writeAttempted(): number {
     this.attempted += 1;
-    return this.attempted;
+    return this.nextSeq++;
+  }
+
+  state(): RecorderState {
+    return {
+      startedAt: this.startedAt,
+      attempted: this.attempted,
+      committedRanges: toRanges(this.committed),
+      classes: [...this.classes.values()].map((c) => c.state()),
+    };
   }
 
   writeCommitted(seq: number): void {

@@ -4,16 +4,28 @@
  * connection and the next one reconnects (short connect and statement timeouts keep a probe from
  * hanging past the outage). Runs until the outage is over and every class has been healthy for
  * `settleMs`, or `maxDurationMs` passed; returns the folded outcomes, never raw samples.
+ *
+ * Heartbeats its fold every second: a retry after a lost worker continues it (same start, timelines
+ * and write ledger, writes numbered past the lost attempt's) and records the span without probes.
  */
 import type { Client } from 'pg';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
-import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
+import { attemptIfActivity, cancellationSignalIfActivity, firstScheduledAtIfActivity, heartbeatIfActivity, previousAttemptDetails } from '../activityContext.js';
+import { firstSeqOf, probeCheckpointOf, type ProbeCheckpoint } from './drillCheckpoints.js';
 import { connectNode, coordinatorOf, errorMessage, type NodeConnection } from './connect.js';
 import { drillWritesTable } from './drillBaseline.js';
 import { openUnlessUnsupported } from '../api/endpoint.js';
 import { fhirPatientId } from '../api/fhirIds.js';
 import { describeFetchError, fhirGet, outcomeText } from '../api/http.js';
-import { API_PROBE_CLASSES, PROBE_CLASSES, type DrillPlan, type ProbeClass, type ProbeRunOptions, type ProbeRunSummary } from './drillTypes.js';
+import {
+  API_PROBE_CLASSES,
+  PROBE_CLASSES,
+  type DrillPlan,
+  type ProbeClass,
+  type ProbeInterruption,
+  type ProbeRunOptions,
+  type ProbeRunSummary,
+} from './drillTypes.js';
 import { ProbeRecorder } from './probeSummary.js';
 
 const PROBE_APPLICATION_NAME = 'citus-lab-drill';
@@ -141,8 +153,8 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
 
   const apiEndpoint = options.api ? await openUnlessUnsupported(env) : undefined;
   const signal = cancellationSignalIfActivity();
-  const startedAt = Date.now();
-  const recorder = new ProbeRecorder(startedAt, probedClasses(plan, apiEndpoint !== undefined));
+  const { recorder, interruptions } = resumeOrStart(probedClasses(plan, apiEndpoint !== undefined));
+  const startedAt = recorder.startedAt;
   const probes = probesFor(plan, recorder, apiEndpoint && { url: apiEndpoint.url, timeoutMs: statementTimeoutMs + 500, ...(apiEndpoint.headers ? { headers: apiEndpoint.headers } : {}) });
   let stopped = false;
 
@@ -186,7 +198,14 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
       if (now - startedAt >= options.maxDurationMs) break;
       if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
         lastBeat = now;
-        heartbeatIfActivity({ elapsedMs: now - startedAt, ...recorder.totals() });
+        heartbeatIfActivity({
+          kind: 'probes',
+          at: now,
+          recorder: recorder.state(),
+          interruptions,
+          elapsedMs: now - startedAt,
+          ...recorder.totals(),
+        } satisfies ProbeCheckpoint);
       }
       await sleep(CHECK_EVERY_MS);
     }
@@ -203,5 +222,23 @@ export async function runProbes(env: LabEnvironment, plan: DrillPlan, options: P
     endedBy,
     classes: recorder.classSummaries(),
     writes: recorder.writeLedger(),
+    ...(interruptions.length ? { interruptions } : {}),
   };
+}
+
+/**
+ * A first attempt starts a new fold. A retry continues the lost attempt's checkpoint, or, when it died
+ * before its first one reached the server, starts over from when it was scheduled; either way the span
+ * since the last thing known is recorded as an interruption.
+ */
+function resumeOrStart(probed: ProbeClass[]): { recorder: ProbeRecorder; interruptions: ProbeInterruption[] } {
+  const attempt = attemptIfActivity();
+  const now = Date.now();
+  if (attempt === 1) return { recorder: new ProbeRecorder(now, probed), interruptions: [] };
+  const checkpoint = probeCheckpointOf(previousAttemptDetails());
+  const lostAt = checkpoint?.at ?? firstScheduledAtIfActivity() ?? now;
+  const recorder = checkpoint
+    ? ProbeRecorder.resume(checkpoint.recorder, probed, firstSeqOf(attempt))
+    : new ProbeRecorder(lostAt, probed, firstSeqOf(attempt));
+  return { recorder, interruptions: [...(checkpoint?.interruptions ?? []), { from: lostAt, to: now, attempt }] };
 }
