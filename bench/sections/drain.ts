@@ -41,11 +41,18 @@ async function connect(lab: BenchLab): Promise<{ client: pg.Client; worker0: Add
   };
 }
 
-/** The seed script's schema and rows: only pacientes and observaciones, filled as run_tests.sh does. */
+/**
+ * The seed script's schema and rows: only pacientes and observaciones, filled as run_tests.sh does.
+ * Every other table the lab's schema has (the clinical ones, the reference tables, the API's) goes:
+ * each co-located table is one more shard per move, which the seed's drain does not pay.
+ */
 async function seedDataSet(client: pg.Client): Promise<void> {
-  for (const table of ['encuentros', 'diagnosticos', 'medicamentos', 'usuario', 'medicos']) {
-    await client.query(`DROP TABLE IF EXISTS ${pg.escapeIdentifier(table)}`);
-  }
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT logicalrelid::text AS name FROM pg_dist_partition WHERE logicalrelid NOT IN ('pacientes'::regclass, 'observaciones'::regclass)`,
+  );
+  for (const { name } of rows) await client.query(`DROP TABLE IF EXISTS ${pg.escapeIdentifier(name)} CASCADE`);
+  // The one sample patient deploy loaded (for the API's accounts) goes too: 1000 patients, as the seed has.
+  await client.query('TRUNCATE observaciones, pacientes');
   await client.query(`INSERT INTO pacientes SELECT i, i, 'N' || i, 'A' || i, '1980-01-01' FROM generate_series(1, 1000) i`);
   await client.query(`INSERT INTO observaciones (documento_id, observacion_id, codigo, valor) SELECT (i % 1000) + 1, i, 'hr', 70 FROM generate_series(1, 3000) i`);
 }
@@ -114,10 +121,14 @@ export const drainSection: BenchSection = {
     const blockingCommand: number[] = [];
     const plainBlocking: number[] = [];
     let writes = { ok: 0, failed: 0, firstError: undefined as string | undefined };
+    let citus = 'unknown';
     try {
-      await runLabCli(lab, 'deploy', ['--workers', '2', '--patients', '0']);
+      // One patient: deploy creates the API's accounts, and the `patient` account must be a loaded patient.
+      await runLabCli(lab, 'deploy', ['--workers', '2', '--patients', '1']);
       const { client, worker0, worker1 } = await connect(lab);
       try {
+        citus = (await client.query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'citus'`)).rows[0]?.v ?? citus;
+        ctx.log(`drain: Citus ${citus}`);
         await seedDataSet(client);
         for (let i = 0; i < ctx.runs; i++) {
           // Ids never repeat across runs (observaciones keeps every row).
@@ -167,7 +178,8 @@ export const drainSection: BenchSection = {
         ratio: seed ? seed / onlineSpread.median : undefined,
         target: 'ratio >= 5',
         note:
-          `background job, 4 moves at once, lab node settings (wal_retrieve_retry_interval 100ms); seed: citus_drain_node, default mode, ` +
+          `Citus ${citus}: moves from the run's session where Citus has no parallel transfer of co-located shards (12.x), ` +
+          `else a background job, 4 moves at once; lab node settings (wal_retrieve_retry_interval 100ms); seed: citus_drain_node, default mode, ` +
           `seed settings${seed ? '' : ` (baseline not run: ${ctx.baselineSkipped ?? 'unknown'})`}; ` +
           `writes during our drains: ${writes.ok} committed, ${writes.failed} failed${writes.firstError ? ` (first: ${writes.firstError})` : ''}`,
       },

@@ -1,23 +1,30 @@
 /**
- * Shard moves run from a session (`citus_drain_node` / `rebalance_table_shards`) instead of a Citus
- * background job, for Citus versions that cannot move the shard groups of one co-location group in
- * parallel (12.x; `parallel_transfer_colocated_shards` came with 13.2). There a background job gains
- * nothing over the session (its tasks run one after another), and it is slower:
+ * Shard moves run from a session instead of a Citus background job, for Citus versions that cannot
+ * move the shard groups of one co-location group in parallel (12.x; `parallel_transfer_colocated_shards`
+ * came with 13.2). There nothing can run two moves at once anyway: every move takes the co-location
+ * group's placement lock without waiting (a second move fails), and every logical-replication move
+ * waits for one database-wide lock (12.1 shard_transfer.c TransferShards, multi_logical_replication.c
+ * AcquireLogicalReplicationLock). So the moves run one after another, and what is left to win is the
+ * time around each move:
  *
- * - every online move waits for its subscription to catch up in a loop that sleeps 1 s between checks
- *   (multi_logical_replication.c, WaitForGroupedLogicalRepTargetsToCatchUp, 3 waits per move, not
- *   configurable), though catching up takes ~0.1 s here. The sleep ends early when the process' latch is
- *   set; a SIGHUP sets it in a regular backend, and `citus_drain_node` runs each move in a regular
- *   backend of its own (a loopback connection). So while online moves run, a second session calls
- *   `pg_reload_conf()` every WAKE_MS: the coordinator's processes re-read an unchanged configuration
- *   (one "received SIGHUP" line each in its log) and each wait ends within WAKE_MS of catching up.
+ * - The session asks Citus for its plan (`get_rebalance_table_shards_plan`, the function
+ *   `citus_drain_node` / `rebalance_table_shards` use) and calls `citus_move_shard_placement` for
+ *   each shard group itself, as those functions do. They run each move in a new loopback connection
+ *   (a forked backend with cold caches, TLS and SCRAM on the lab); one session keeps one backend warm.
+ *   Measured on the bench's 16-group drain (2 busy cores): block_writes 17.6-22.1 s vs 22.2-24.7 s
+ *   for citus_drain_node. Progress is the plan and the moves done, known here without polling
+ *   get_rebalance_progress() (each call asks every worker for shard sizes).
+ * - Every online move waits for its subscription to catch up in a loop that sleeps 1 s between checks
+ *   (WaitForGroupedLogicalRepTargetsToCatchUp, 3 waits per move, not configurable), though catching up
+ *   takes ~0.1 s here. The sleep ends early when the backend's latch is set, which a SIGHUP does. So
+ *   while our mover sleeps there (wait event `Extension`), a second session calls `pg_reload_conf()`
+ *   every WAKE_MS: the coordinator's processes re-read an unchanged configuration and the wait ends
+ *   within WAKE_MS of catching up. Only then: a reload every 50 ms costs the coordinator ~13% of a core.
  *   Background-task executors ignore SIGHUP: that is why this needs the session.
- * - each background task starts a new background worker, ~0.1-0.3 s per move on 2 busy cores.
  *
  * The moves stay what Citus does (online with logical replication, or block_writes), one committed
- * transaction per shard group. Progress comes from get_rebalance_progress(). A retry after a dead
- * worker first waits for the moves its predecessor's session may still be running, then calls the
- * same function again, which moves only what is left.
+ * transaction per shard group. A retry after a dead worker first waits for the moves its
+ * predecessor's session may still be running, then asks for a new plan, which holds only what is left.
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from 'pg';
@@ -33,71 +40,73 @@ import { workflowPublisher, type ProgressPublisher } from './rebalanceFollow.js'
 /** How often the waker ends Citus' 1 s catch-up sleeps (see above). */
 export const WAKE_MS = 50;
 const PROGRESS_MS = 250;
+/** How often the running move's phase is read (get_rebalance_progress asks the workers for sizes). */
+const PHASE_MS = 1000;
 export const SESSION_MOVES_APPLICATION_NAME = 'citus-lab session moves';
 const APPLICATION_NAME = SESSION_MOVES_APPLICATION_NAME;
-/** Citus runs each move of a session's drain or rebalance in a loopback backend named like this. */
+/** citus_drain_node / rebalance_table_shards (which earlier versions of this code called) run each move in a loopback backend named like this. */
 const CITUS_MOVE_BACKENDS = 'citus_rebalancer gpid=%';
 const STOP_TIMEOUT_MS = 60_000;
 
-interface GroupRow {
-  group_key: string;
+/** One planned move of a shard group (its co-located shards move with it). */
+interface PlannedMove {
   shardid: string;
-  sourceport: number;
   sourcename: string;
-  targetport: number;
+  sourceport: number;
   targetname: string;
-  bytes: string;
-  done: boolean;
-  running: boolean;
-  status: string | null;
+  targetport: number;
+  bytes: number;
+  groupKey: string;
 }
 
-/** One row per shard group being moved (the co-located shards move together), from every session's plan. */
-async function readGroups(client: Client): Promise<GroupRow[]> {
-  const { rows } = await client.query<GroupRow>(
-    `SELECT d.colocationid || ':' || s.shardminvalue AS group_key, min(p.shardid)::text AS shardid,
-            min(p.sourcename) AS sourcename, min(p.sourceport) AS sourceport,
-            min(p.targetname) AS targetname, min(p.targetport) AS targetport,
-            sum(p.shard_size)::text AS bytes, bool_and(p.progress = 2) AS done, bool_or(p.progress = 1) AS running,
-            max(p.status::text) FILTER (WHERE p.progress = 1) AS status
-       FROM get_rebalance_progress() p
+interface PlanRow {
+  shardid: string;
+  sourcename: string;
+  sourceport: number;
+  targetname: string;
+  targetport: number;
+  bytes: string;
+  group_key: string;
+}
+
+/**
+ * Citus' own plan, one entry per shard group: the plan function lists every co-located shard of a
+ * move one after another, and moving one of them moves the group.
+ */
+export async function readMovePlan(client: Client, drainOnly: boolean, from?: { host: string; port: number }): Promise<PlannedMove[]> {
+  const { rows } = await client.query<PlanRow>(
+    `SELECT p.shardid::text, p.sourcename, p.sourceport, p.targetname, p.targetport, p.shard_size::text AS bytes,
+            d.colocationid || ':' || s.shardminvalue AS group_key
+       FROM get_rebalance_table_shards_plan(drain_only := $1) WITH ORDINALITY AS p
        JOIN pg_dist_shard s ON s.shardid = p.shardid
        JOIN pg_dist_partition d ON d.logicalrelid = s.logicalrelid
-      GROUP BY 1 ORDER BY 2`,
+      ORDER BY p.ordinality`,
+    [drainOnly],
   );
-  return rows;
-}
-
-function progressOf(groups: GroupRow[], nodes: readonly CitusNode[], state: string): Omit<JobProgress, 'seq' | 'observedAt'> {
-  const name = (host: string, port: number) => nodes.find((n) => n.host === host && n.port === port)?.name ?? `${host}:${port}`;
-  const running: RunningMove[] = groups
-    .filter((g) => g.running)
-    .map((g) => ({
-      shard: Number(g.shardid),
-      from: name(g.sourcename, g.sourceport),
-      to: name(g.targetname, g.targetport),
-      ...(g.status ? { phase: g.status } : {}),
-    }));
-  const done = groups.filter((g) => g.done);
-  const bytes = (list: GroupRow[]) => list.reduce((sum, g) => sum + Number(g.bytes), 0);
-  return {
-    jobId: 0,
-    state,
-    movesDone: done.length,
-    movesTotal: groups.length,
-    tasksDone: 0,
-    tasksTotal: 0,
-    running,
-    bytesDone: bytes(done),
-    bytesTotal: bytes(groups),
-  };
+  const moves: PlannedMove[] = [];
+  for (const r of rows) {
+    // A drain moves the named node's shards only (citus_drain_node's filter); the plan covers every node marked draining.
+    if (from && (r.sourcename !== from.host || r.sourceport !== from.port)) continue;
+    const last = moves.at(-1);
+    const sameMove =
+      last?.groupKey === r.group_key &&
+      `${last.sourcename}:${last.sourceport}>${last.targetname}:${last.targetport}` === `${r.sourcename}:${r.sourceport}>${r.targetname}:${r.targetport}`;
+    if (last && sameMove) {
+      last.bytes += Number(r.bytes);
+      continue;
+    }
+    const { shardid, sourcename, sourceport, targetname, targetport } = r;
+    moves.push({ shardid, sourcename, sourceport, targetname, targetport, bytes: Number(r.bytes), groupKey: r.group_key });
+  }
+  return moves;
 }
 
 /** Pids of sessions still running our moves (a previous attempt's, whose worker died). */
 async function ourSessions(client: Client): Promise<number[]> {
   const { rows } = await client.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
-    [APPLICATION_NAME],
+    `SELECT pid FROM pg_stat_activity
+      WHERE (application_name = $1 OR application_name LIKE $2) AND state = 'active' AND pid <> pg_backend_pid()`,
+    [APPLICATION_NAME, CITUS_MOVE_BACKENDS],
   );
   return rows.map((r) => r.pid);
 }
@@ -110,6 +119,14 @@ function previousAttempt(): boolean {
   }
 }
 
+/** The phase Citus reports for the move in flight (Copying Data, Catching Up, ...), if it says. */
+async function runningPhase(client: Client): Promise<string | undefined> {
+  const { rows } = await client.query<{ status: string | null }>(
+    `SELECT max(status::text) AS status FROM get_rebalance_progress() WHERE progress = 1`,
+  );
+  return rows[0]?.status ?? undefined;
+}
+
 export async function moveShardsInSession(
   env: LabEnvironment,
   request: SessionMovesRequest,
@@ -117,18 +134,38 @@ export async function moveShardsInSession(
 ): Promise<JobProgress> {
   const coordinator = coordinatorOf(env);
   const online = request.transferMode !== 'block_writes';
+  const drain = request.operation === 'drain';
+  const callName = 'citus_move_shard_placement';
   return withNodeClient(env, coordinator.name, env.spec.database, async (watcher) => {
     await assertCitusExtension(watcher, env.spec.database, coordinator.name);
     const nodes = await readCitusNodes(watcher, env);
+    const name = (host: string, port: number) => nodes.find((n: CitusNode) => n.host === host && n.port === port)?.name ?? `${host}:${port}`;
     let seq = 0;
-    let last = progressOf([], nodes, 'running');
+    let plan: PlannedMove[] = [];
+    let done = 0;
+    let bytesDone = 0;
+    let current: PlannedMove | undefined;
+    let phase: string | undefined;
     let lastKey = '';
     const report = async (state: string) => {
-      const groups = await readGroups(watcher).catch(() => undefined);
-      // The plan disappears when the session ends: keep the last one seen, all of it done.
-      if (groups?.length) last = progressOf(groups, nodes, state);
-      else if (state === 'finished') last = { ...last, state, movesDone: last.movesTotal, bytesDone: last.bytesTotal, running: [] };
-      const progress: JobProgress = { ...last, seq: ++seq, observedAt: new Date().toISOString() };
+      const running: RunningMove[] = [];
+      if (current) {
+        const { shardid, sourcename, sourceport, targetname, targetport } = current;
+        running.push({ shard: Number(shardid), from: name(sourcename, sourceport), to: name(targetname, targetport), ...(phase ? { phase } : {}) });
+      }
+      const progress: JobProgress = {
+        jobId: 0,
+        state,
+        movesDone: done,
+        movesTotal: plan.length,
+        tasksDone: 0,
+        tasksTotal: 0,
+        running,
+        bytesDone,
+        bytesTotal: plan.reduce((sum, m) => sum + m.bytes, 0),
+        seq: ++seq,
+        observedAt: new Date().toISOString(),
+      };
       heartbeatIfActivity(progress);
       const key = JSON.stringify([progress.state, progress.movesDone, progress.movesTotal, progress.running]);
       if (publish && key !== lastKey) {
@@ -138,7 +175,7 @@ export async function moveShardsInSession(
       return progress;
     };
 
-    // A predecessor's session keeps moving after its worker died: let it finish its moves first.
+    // A predecessor's session keeps moving after its worker died: let it finish its move first.
     if (previousAttempt()) {
       while ((await ourSessions(watcher)).length) {
         await report('running');
@@ -150,50 +187,86 @@ export async function moveShardsInSession(
       await mover.query(`SET application_name = '${APPLICATION_NAME}'`);
       const { rows } = await mover.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       const moverPid = rows[0]?.pid;
-      const sql =
-        request.operation === 'drain'
-          ? 'SELECT citus_drain_node($1, $2, shard_transfer_mode := $3::citus.shard_transfer_mode)'
-          : 'SELECT rebalance_table_shards(shard_transfer_mode := $1::citus.shard_transfer_mode)';
-      let args: unknown[] = [request.transferMode];
-      if (request.operation === 'drain') {
-        // Citus knows the node by the address it was registered with (the cluster address).
-        const target = labWorker(env, request.node ?? '');
-        args = [target.clusterHost, target.clusterPort, request.transferMode];
-      }
-      let finished = false;
-      let failure: unknown;
-      const moving = mover.query(sql, args).then(
-        () => void (finished = true),
-        (err: unknown) => {
-          finished = true;
-          failure = err;
-        },
-      );
-      const signal = cancellationSignalIfActivity();
-      let lastProgressAt = 0;
-      while (!finished) {
-        if (signal?.aborted) {
-          // Citus rolls back the move in flight (each move is one transaction); moved groups stay moved.
-          await watcher.query('SELECT pg_cancel_backend($1)', [moverPid]);
-          await moving;
-          throw signal.reason;
-        }
-        if (online) await watcher.query('SELECT pg_reload_conf()');
-        if (Date.now() - lastProgressAt >= PROGRESS_MS) {
-          lastProgressAt = Date.now();
-          await report('running');
-        }
-        await Promise.race([moving, new Promise((r) => setTimeout(r, online ? WAKE_MS : PROGRESS_MS))]);
-      }
-      if (failure) {
+      const fail = (err: unknown): never => {
         throw new LabError(
           'CommandFailed',
-          `${request.operation === 'drain' ? 'citus_drain_node' : 'rebalance_table_shards'} failed after ${last.movesDone} of ` +
-            `${last.movesTotal} moves: ${errorMessage(failure)}; moved shards stay moved and the rest stay where they were: ` +
-            'fix the cause and run the same command again to continue.',
-          { cause: failure, details: { progress: last } },
+          `${callName} failed after ${done} of ${plan.length} moves: ${errorMessage(err)}; moved shards stay moved and the rest stay ` +
+            'where they were: fix the cause and run the same command again to continue.',
+          { cause: err, details: { progress: { movesDone: done, movesTotal: plan.length } } },
         );
+      };
+
+      let from: { host: string; port: number } | undefined;
+      try {
+        if (drain) {
+          // Citus knows the node by the address it was registered with (the cluster address).
+          const target = labWorker(env, request.node ?? '');
+          from = { host: target.clusterHost, port: target.clusterPort };
+          // What citus_drain_node does first, in its own transaction: it stays set if a move fails.
+          await mover.query(
+            `SELECT citus_set_node_property(nodename, nodeport, 'shouldhaveshards', false)
+               FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2 AND shouldhaveshards`,
+            [from.host, from.port],
+          );
+        }
+        // What both Citus functions do before they move: every node gets the reference tables.
+        await mover.query('SELECT replicate_reference_tables($1::citus.shard_transfer_mode)', [request.transferMode]);
+        plan = await readMovePlan(mover, drain, from);
+      } catch (err) {
+        fail(err);
       }
+
+      const signal = cancellationSignalIfActivity();
+      for (const move of plan) {
+        current = move;
+        phase = undefined;
+        await report('running');
+        let finished = false;
+        let failure: unknown;
+        const moving = mover
+          .query(`SELECT citus_move_shard_placement($1, $2, $3, $4, $5, shard_transfer_mode := $6::citus.shard_transfer_mode)`, [
+            move.shardid,
+            move.sourcename,
+            move.sourceport,
+            move.targetname,
+            move.targetport,
+            request.transferMode,
+          ])
+          .then(
+            () => void (finished = true),
+            (err: unknown) => {
+              finished = true;
+              failure = err;
+            },
+          );
+        let lastProgressAt = Date.now();
+        let lastPhaseAt = Date.now();
+        while (!finished) {
+          if (signal?.aborted) {
+            // Citus rolls back the move in flight (each move is one transaction); moved groups stay moved.
+            await watcher.query('SELECT pg_cancel_backend($1)', [moverPid]);
+            await moving;
+            throw signal.reason;
+          }
+          // Only while the mover sleeps between catch-up checks (or waits on a worker: same wait event).
+          if (online) {
+            await watcher.query(`SELECT pg_reload_conf() FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Extension'`, [moverPid]);
+          }
+          if (Date.now() - lastPhaseAt >= PHASE_MS) {
+            lastPhaseAt = Date.now();
+            phase = (await runningPhase(watcher).catch(() => phase)) ?? phase;
+          }
+          if (Date.now() - lastProgressAt >= PROGRESS_MS) {
+            lastProgressAt = Date.now();
+            await report('running');
+          }
+          await Promise.race([moving, new Promise((r) => setTimeout(r, online ? WAKE_MS : PROGRESS_MS))]);
+        }
+        if (failure) fail(failure);
+        done++;
+        bytesDone += move.bytes;
+      }
+      current = undefined;
       return report('finished');
     });
   });
