@@ -22,12 +22,22 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
   return result;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, entry: string[] = ['--import', 'tsx', cliEntry]): Promise<CliRun> {
+/** The CLI is killed after this long (default); a run that may take longer on busy cores passes its own. */
+const CLI_TIMEOUT_MS = 180_000;
+
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  entry: string[] = ['--import', 'tsx', cliEntry],
+  timeoutMs = CLI_TIMEOUT_MS,
+): Promise<CliRun> {
   const environment = childEnv(env);
   return new Promise((resolve) => {
-    execFile(process.execPath, [...entry, ...args], { cwd: repoRoot, env: environment, timeout: 180_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...entry, ...args], { cwd: repoRoot, env: environment, timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
+      // Say so when it was the timeout: the CLI's own output then just stops, which reads like a hang.
+      const killed = error?.killed ? `\nrunCli: killed with ${error.signal ?? 'a signal'} after ${timeoutMs} ms (its timeout)\n` : '';
+      resolve({ code, stdout, stderr: `${stderr}${killed}` });
     });
   });
 }

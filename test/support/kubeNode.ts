@@ -28,12 +28,14 @@ export interface RealNodeAvailability {
 
 export function realNodeAvailability(): RealNodeAvailability {
   if (process.getuid?.() !== 0) return { reason: 'a real node needs root' };
+  // The image first: without Citus (or containers) the set-up builds no node binaries either, and the
+  // reason worth one line is the missing Citus, not the binaries it therefore skipped.
+  const containers = containerAvailability();
+  if (!containers.image) return { reason: containers.reason };
   const kube = kubeToolsAvailability();
   if (!kube.installed) return { reason: kube.reason };
   const missing = NODE_BINARIES.filter((b) => !isExecutable(path.join(kube.binDir, b)));
   if (missing.length > 0) return { reason: `no ${missing.join(', ')} in ${kube.binDir}: run scripts/k8s-node-tools.sh` };
-  const containers = containerAvailability();
-  if (!containers.image) return { reason: containers.reason };
   return { citusImage: containers.image, reason: '' };
 }
 

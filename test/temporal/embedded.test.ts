@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError } from '../../src/errors.js';
@@ -83,6 +84,29 @@ test('an explicit address that does not answer is an error, never replaced by th
   await expect(attempt).rejects.toThrow(`Temporal server at 127.0.0.1:${port} does not answer`);
   expect(fs.existsSync(path.join(dataDir, 'explicit'))).toBe(false);
   expect(lines).toEqual([]);
+});
+
+test('an explicit address that accepts connections but never answers is retried, then an error', async () => {
+  // A listener that takes connections and says nothing: slow or not Temporal at all.
+  const sockets: net.Socket[] = [];
+  const listener = net.createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as net.AddressInfo;
+  try {
+    const attempt = ensureTemporalServer({
+      explicit: { address: `127.0.0.1:${port}`, from: 'TEMPORAL_ADDRESS' },
+      dataDir: path.join(dataDir, 'silent'),
+      namespace: 'default',
+      log: () => {},
+      listeningGraceMs: 3000,
+    });
+    await expect(attempt).rejects.toThrow(`Temporal server at 127.0.0.1:${port} does not answer: start it (npm run temporal:dev) or unset TEMPORAL_ADDRESS`);
+    // More than the first check's connections: the grace period asked again.
+    expect(sockets.length).toBeGreaterThan(2);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => listener.close(resolve));
+  }
 });
 
 test('a server already answering at the default address is used as it is', async () => {
