@@ -39,6 +39,7 @@ export interface LocalHaHost {
 const LOOPBACK = '127.0.0.1';
 const KILL_TIMEOUT_MS = 10_000;
 const STREAMING_TIMEOUT_MS = 60_000;
+const TIMELINE_TIMEOUT_MS = 10_000;
 
 export class LocalHa implements HaControl {
   constructor(private readonly host: LocalHaHost) {}
@@ -217,6 +218,11 @@ export class LocalHa implements HaControl {
     let method: RebuildResult['method'] = 'base-backup';
     let note: string | undefined;
     if (this.member(name).dataPresent) {
+      // pg_rewind (PostgreSQL 15) takes the source's timeline from its pg_control, which a promotion
+      // updates only at its first checkpoint (requested, not waited for): before it, a target that went
+      // past the fork (a commit written but not yet replicated when it was killed) looks "on the same
+      // timeline, no rewind required", is left as it is, and can never follow the new primary.
+      await this.sql(primary.node.port, 'CHECKPOINT', () => undefined);
       // pg_rewind first finishes a crashed target's recovery in single-user mode, which refuses
       // standby.signal. Still fenced in the topology meanwhile, and configureStandby writes it back.
       fs.rmSync(path.join(this.host.layout.nodeDir(name), STANDBY_SIGNAL), { force: true });
@@ -257,10 +263,36 @@ export class LocalHa implements HaControl {
     } catch {
       return false;
     }
-    return this.waitStreaming(primary, [name], timeoutMs).then(
+    const streaming = await this.waitStreaming(primary, [name], timeoutMs).then(
       () => true,
       () => false,
     );
+    return streaming && this.followsTimeline(primary, name, Math.min(timeoutMs, TIMELINE_TIMEOUT_MS));
+  }
+
+  /**
+   * Whether the standby receives the primary's current timeline. A standby left past the fork point
+   * connects, streams the old timeline up to the fork, stops, and starts again every 100 ms: it shows
+   * as `streaming` now and then, but never confirms a commit, so turning synchronous commit on for it
+   * would block every write to the group.
+   */
+  private async followsTimeline(primary: MemberInfo, name: string, timeoutMs: number): Promise<boolean> {
+    const timeline = await this.sql(
+      primary.node.port,
+      `SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli`,
+      (rows) => Number(rows[0]?.tli),
+    );
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const received = await this.sql(
+        this.member(name).node.port,
+        `SELECT received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming'`,
+        (rows) => Number(rows[0]?.received_tli ?? 0),
+      ).catch(() => 0);
+      if (received === timeline) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   private async createStandby(m: MemberInfo, primary: MemberInfo): Promise<void> {
