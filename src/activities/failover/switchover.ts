@@ -74,8 +74,10 @@ async function pausedSwitch(env: LabEnvironment, group: string, plan: FailoverPl
   const target = ha.member(plan.candidate).node;
   const ports = ha.members(group).map((m) => m.node.port);
   const laps = new Laps();
+  heartbeatIfActivity({ phase: 'prepare', plan });
   const preparedAt = await prepareOldPrimary(env, plan.oldPrimary, standby, plan.candidate);
   laps.lap('prepare');
+  heartbeatIfActivity({ phase: 'prepared', plan });
   return withNodeClient(
     env,
     coordinatorOf(env).name,

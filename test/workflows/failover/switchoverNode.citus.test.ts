@@ -4,6 +4,9 @@
  * write is lost, the writes wait instead of failing, the pause is in the result, and afterwards the
  * group has one primary (pg_dist_node and on disk) with the old primary streaming as its standby.
  */
+import pg from 'pg';
+import { planFailover } from '../../../src/activities/failover/failoverSteps.js';
+import { switchoverGroup } from '../../../src/activities/failover/switchover.js';
 import { createActivities } from '../../../src/activities/index.js';
 import { switchoverNode } from '../../../src/workflows/index.js';
 import { describeIfCitus } from '../../support/citus.js';
@@ -61,4 +64,32 @@ describeIfCitus('SwitchoverNode on Citus with a synchronous standby per group', 
     const old = lab.env.ha.member('worker-1');
     expect(old).toMatchObject({ primary: false, fenced: false, running: true });
   }, 180_000);
+
+  test('a retry after a crash between the promotion and COMMIT finishes the switch with the recorded plan', async () => {
+    const plan = await planFailover(lab.env, 'worker-0');
+    expect(plan).toMatchObject({ oldPrimary: 'worker-0', candidate: 'worker-0-s1' });
+    // What the crashed attempt left: old primary fenced and stopped, candidate promoted, nothing committed.
+    await lab.env.ha.fence(plan.oldPrimary, 'fast');
+    const { user, password } = await lab.env.credentials();
+    const standby = new pg.Client({ host: '127.0.0.1', port: lab.env.ha.member(plan.candidate).node.port, user, password, database: 'postgres' });
+    await standby.connect();
+    try {
+      await standby.query('SELECT pg_promote(true)');
+    } finally {
+      await standby.end();
+    }
+    expect((await groupPrimaries(lab, 'worker-0')).inCitus).toEqual(['worker-0']);
+
+    const retried = await switchoverGroup(lab.env, 'worker-0', { plan });
+    expect(retried).toMatchObject({ oldPrimary: 'worker-0', newPrimary: 'worker-0-s1', resumed: true, pauseMs: 0 });
+    expect(await groupPrimaries(lab, 'worker-0')).toEqual({ onDisk: ['worker-0-s1'], inCitus: ['worker-0-s1'] });
+    expect(lab.env.ha.member('worker-0')).toMatchObject({ primary: false, fenced: true });
+    expect(lab.env.ha.member('worker-0-s1').primary).toBe(true);
+
+    // And a retry after the COMMIT (the switch complete, its result lost) recognises it instead of failing.
+    const again = await switchoverGroup(lab.env, 'worker-0', { plan });
+    expect(again).toMatchObject({ resumed: true, nodeUpdate: { changed: false } });
+    expect(await groupPrimaries(lab, 'worker-0')).toEqual({ onDisk: ['worker-0-s1'], inCitus: ['worker-0-s1'] });
+    await lab.env.ha.rebuild('worker-0');
+  }, 120_000);
 });

@@ -250,13 +250,14 @@ export class LocalHa implements HaControl {
     let method: RebuildResult['method'] = 'base-backup';
     let note: string | undefined;
     if (this.member(name).dataPresent) {
+      // pg_rewind (PostgreSQL 15) takes the source's timeline from its pg_control, which a promotion
+      // updates only at its first checkpoint (requested, not waited for): before it, a target that went
+      // past the fork (a commit written but not yet replicated when it was killed) looks "on the same
+      // timeline, no rewind required", is left as it is, and can never follow the new primary.
+      await this.sql(primary.node.port, 'CHECKPOINT', () => undefined);
       // pg_rewind first finishes a crashed target's recovery in single-user mode, which refuses
       // standby.signal. Still fenced in the topology meanwhile, and configureStandby writes it back.
       fs.rmSync(path.join(this.host.layout.nodeDir(name), STANDBY_SIGNAL), { force: true });
-      // pg_rewind reads the source's timeline from its control file, which a promotion updates only at
-      // its next checkpoint (requested, not waited for): before that it sees both on timeline 1, says
-      // "no rewind required", and the old primary, ahead of the fork point, can never follow timeline 2.
-      await this.sql(primary.node.port, 'CHECKPOINT', () => undefined);
       const rewound = await rewind(this.host.context(), {
         pgdata: this.host.layout.nodeDir(name),
         sourcePort: primary.node.port,
@@ -294,6 +295,9 @@ export class LocalHa implements HaControl {
     } catch {
       return false;
     }
+    // isStreaming also checks the timeline: a standby left past the fork point shows as `streaming`
+    // now and then but never confirms a commit, and turning synchronous commit on for it would block
+    // every write to the group.
     return this.waitStreaming(primary, [name], timeoutMs).then(
       () => true,
       () => false,
