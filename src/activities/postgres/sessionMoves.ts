@@ -218,6 +218,8 @@ export async function moveShardsInSession(
 
       const signal = cancellationSignalIfActivity();
       for (const move of plan) {
+        // A cancel heard between two moves starts no further one.
+        if (signal?.aborted) throw signal.reason;
         current = move;
         phase = undefined;
         await report('running');
