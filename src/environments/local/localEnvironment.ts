@@ -255,7 +255,8 @@ export class LocalEnvironment implements LabEnvironment {
     // The API signs tokens with the lab's key and logs in the accounts deploy creates (src/api/auth);
     // idempotent, so every deploy and a restarted API find them in <cluster>/secrets.
     // A port someone else holds is said before anything is created for the API.
-    if (runningApi(this.layout, this.spec)?.port !== launch.port) await assertApiPortFree(launch);
+    const before = runningApi(this.layout, this.spec);
+    if (before?.port !== launch.port) await assertApiPortFree(launch);
     progress('API signing key and accounts');
     const { ensureLabApiSecrets } = await import('../../api/auth/labSecrets.js');
     await ensureLabApiSecrets(this.spec);
@@ -265,7 +266,10 @@ export class LocalEnvironment implements LabEnvironment {
     }
     progress(`start api on ${apiUrl(launch)}`);
     const { pid, started } = await this.restartApi();
-    return { url: apiUrl(launch), started, detail: `pid ${pid}, log ${apiFiles(this.layout).logFile}` };
+    // Once api.json says the API is wanted, the supervisor may start it before restartApi does: what
+    // this deploy did is whether the process now serving differs from the one that served before.
+    const startedHere = started || before?.pid !== pid || before?.port !== launch.port;
+    return { url: apiUrl(launch), started: startedHere, detail: `pid ${pid}, log ${apiFiles(this.layout).logFile}` };
   }
 
   /** Starts the API as recorded by the last startApi (the supervisor's restart); false when it ran. */
