@@ -199,6 +199,12 @@ export function readDrillInput(cmd: Command, spec: LabSpec): HaDrillInput {
   const allowCoordinator = opts.allowCoordinator === true;
   const problem = drillTargetProblem(spec, opts.node, allowCoordinator);
   if (problem) throw new UsageError(problem);
+  if (opts.fault === 'destroy' && (spec.standbys ?? 0) === 0) {
+    // Nothing could bring the node back: the drill would delete a lab's only copy of its shards.
+    throw new UsageError(
+      '--fault destroy deletes the node\'s data directory, which only a standby survives: use it on a lab deployed with --standbys 1 (give --standbys 1 to ha-drill too), or use --fault kill.',
+    );
+  }
   const cadenceMs = boundedOption(cmd, 'cadenceMs', 10, 10_000);
   const settleSeconds = boundedOption(cmd, 'durationAfterRecoveryS', 1, 600);
   const recoveryTimeoutSeconds = boundedOption(cmd, 'recoveryTimeout', 1, 3_600);

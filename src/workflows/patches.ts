@@ -36,8 +36,9 @@ export const STANDBYS_PATCH = 'standbys-v1';
 export const HA_DRILL_MODES_PATCH = 'ha-drill-modes-v1';
 
 /**
- * FailoverNode does fence -> promote -> update-node in one activity (takeOverGroup) instead of three:
- * two Temporal round trips fewer before the group takes writes again.
+ * FailoverNode does fence -> promote -> update-node in one activity (takeOverGroup) instead of three,
+ * and WatchLab hands it the plan from the probe round that found the loss (no plan activity): three
+ * Temporal round trips fewer before the group takes writes again.
  */
 export const FAILOVER_TAKEOVER_PATCH = 'failover-takeover-v1';
 

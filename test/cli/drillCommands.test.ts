@@ -38,6 +38,10 @@ test.each([
   ],
   [['ha-drill'], 'citus-lab: --node is required: name the node to kill, e.g. --node worker-0.'],
   [['ha-drill', '--node', 'worker-0', '--cadence-ms', '5'], 'citus-lab: --cadence-ms must be between 10 and 10000, got 5.'],
+  [
+    ['ha-drill', '--node', 'worker-0', '--fault', 'destroy'],
+    "citus-lab: --fault destroy deletes the node's data directory, which only a standby survives: use it on a lab deployed with --standbys 1 (give --standbys 1 to ha-drill too), or use --fault kill.",
+  ],
   [['test', 'all', '--node', 'worker-3'], 'citus-lab: lab "lab" has no node named "worker-3": use one of coordinator, worker-0, worker-1.'],
   [
     ['schedule', 'ha-drill', '--node', 'worker-0', '--cron', '0 3 * * * *'],

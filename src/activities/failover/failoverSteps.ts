@@ -7,7 +7,7 @@ import type { Client } from 'pg';
 import { LabError } from '../../errors.js';
 import type { RebuildResult } from '../../environments/haControl.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
-import { coordinatorOf, errorMessage, withNodeClient } from '../postgres/connect.js';
+import { connectNode, coordinatorOf, errorMessage, queryError, withNodeClient } from '../postgres/connect.js';
 import type { FailoverPlan, MemberPosition, NodeUpdate, TakeoverOutcome } from './failoverTypes.js';
 import { lsnValue, requireHa, withMemberClient } from './memberClient.js';
 
@@ -79,27 +79,27 @@ export async function groupNodeRow(client: Client, ports: number[]): Promise<{ n
 
 /** Points the group's pg_dist_node row at `member` (citus_update_node on the coordinator); unchanged when it already is. */
 export async function updateGroupNode(env: LabEnvironment, group: string, member: string): Promise<NodeUpdate> {
-  const ha = requireHa(env);
+  requireHa(env);
   if (group === 'coordinator') {
     throw new LabError('NotImplemented', 'Failing the coordinator over is not done yet: only worker groups move in pg_dist_node.');
   }
+  return withNodeClient(env, coordinatorOf(env).name, env.spec.database, (client) => updateGroupNodeOn(env, client, group, member), UPDATE_SESSION);
+}
+
+const UPDATE_SESSION = { statementTimeoutMs: 30_000 };
+
+/** updateGroupNode on an open session to the coordinator. */
+async function updateGroupNodeOn(env: LabEnvironment, client: Client, group: string, member: string): Promise<NodeUpdate> {
+  const ha = requireHa(env);
   const target = ha.member(member).node;
   const ports = ha.members(group).map((m) => m.node.port);
-  return withNodeClient(
-    env,
-    coordinatorOf(env).name,
-    env.spec.database,
-    async (client) => {
-      const row = await groupNodeRow(client, ports);
-      if (!row) throw new LabError('WorkerSetMismatch', `pg_dist_node has no row for group ${group}: register the workers first.`);
-      const from = `${row.nodename}:${row.nodeport}`;
-      const to = `${target.clusterHost}:${target.clusterPort}`;
-      if (from === to) return { group, nodeId: row.nodeid, from, to, changed: false, at: Date.now() };
-      await client.query('SELECT citus_update_node($1, $2, $3, true, $4)', [row.nodeid, target.clusterHost, target.clusterPort, LOCK_COOLDOWN_MS]);
-      return { group, nodeId: row.nodeid, from, to, changed: true, at: Date.now() };
-    },
-    { statementTimeoutMs: 30_000 },
-  );
+  const row = await groupNodeRow(client, ports);
+  if (!row) throw new LabError('WorkerSetMismatch', `pg_dist_node has no row for group ${group}: register the workers first.`);
+  const from = `${row.nodename}:${row.nodeport}`;
+  const to = `${target.clusterHost}:${target.clusterPort}`;
+  if (from === to) return { group, nodeId: row.nodeid, from, to, changed: false, at: Date.now() };
+  await client.query('SELECT citus_update_node($1, $2, $3, true, $4)', [row.nodeid, target.clusterHost, target.clusterPort, LOCK_COOLDOWN_MS]);
+  return { group, nodeId: row.nodeid, from, to, changed: true, at: Date.now() };
 }
 
 /** Where a crash test stops the worker inside takeOverGroup: right after that part's side effect. */
@@ -112,17 +112,34 @@ export type TakeoverHook = (part: 'fence' | 'promote' | 'update-node') => void |
  * fenced, who is promoted) comes from history, never from a second look at a half-changed group.
  */
 export async function takeOverGroup(env: LabEnvironment, plan: FailoverPlan, after: TakeoverHook = () => undefined): Promise<TakeoverOutcome> {
-  const fenceAt = Date.now();
-  const fenced = await fenceMember(env, plan.oldPrimary, 'kill');
-  const fence = { ...fenced, startedAt: fenceAt, endedAt: Date.now() };
-  await after('fence');
-  const promoted = await promoteMember(env, plan.candidate);
-  const promote = { member: promoted.member, alreadyPrimary: promoted.alreadyPrimary, startedAt: fence.endedAt, endedAt: promoted.at };
-  await after('promote');
-  const update = await updateGroupNode(env, plan.group, plan.candidate);
-  const nodeUpdate = { ...update, startedAt: promote.endedAt, endedAt: update.at };
-  await after('update-node');
-  return { fence, promote, nodeUpdate };
+  if (plan.group === 'coordinator') {
+    throw new LabError('NotImplemented', 'Failing the coordinator over is not done yet: only worker groups move in pg_dist_node.');
+  }
+  // The coordinator session opens while the old primary is fenced and the standby promoted (a
+  // SCRAM handshake is tens of ms on a loaded machine): citus_update_node runs the moment it may.
+  const coordinator = connectNode(env, coordinatorOf(env), env.spec.database, UPDATE_SESSION);
+  coordinator.catch(() => undefined);
+  try {
+    const fenceAt = Date.now();
+    const fenced = await fenceMember(env, plan.oldPrimary, 'kill');
+    const fence = { ...fenced, startedAt: fenceAt, endedAt: Date.now() };
+    await after('fence');
+    const promoted = await promoteMember(env, plan.candidate);
+    const promote = { member: promoted.member, alreadyPrimary: promoted.alreadyPrimary, startedAt: fence.endedAt, endedAt: promoted.at };
+    await after('promote');
+    const session = await coordinator;
+    let update: NodeUpdate;
+    try {
+      update = await updateGroupNodeOn(env, session.client, plan.group, plan.candidate);
+    } catch (err) {
+      throw queryError(err, session.node);
+    }
+    const nodeUpdate = { ...update, startedAt: promote.endedAt, endedAt: update.at };
+    await after('update-node');
+    return { fence, promote, nodeUpdate };
+  } finally {
+    await coordinator.then((c) => c.close()).catch(() => undefined);
+  }
 }
 
 export async function rebuildMember(env: LabEnvironment, member: string): Promise<RebuildResult> {

@@ -82,6 +82,11 @@ export interface PrimaryLoss {
   readonly reason: string;
   readonly firstFailureAt: number;
   readonly detectedAt: number;
+  /**
+   * Who takes over, from the standbys' positions in the same probe round: FailoverNode starts with
+   * it (no plan activity, one round trip fewer). Absent when a standby was already out of recovery.
+   */
+  readonly plan?: FailoverPlan;
 }
 
 export type WatchOutcome =

@@ -32,3 +32,8 @@ export function lsnValue(lsn: string): bigint {
   const [hi, lo] = lsn.split('/');
   return (BigInt(`0x${hi ?? '0'}`) << 32n) + BigInt(`0x${lo ?? '0'}`);
 }
+
+/** The position furthest ahead (the first of equals); `positions` must not be empty. */
+export function mostAdvanced<P extends { lsn: string }>(positions: readonly P[]): P {
+  return positions.reduce((best, p) => (lsnValue(p.lsn) > lsnValue(best.lsn) ? p : best));
+}

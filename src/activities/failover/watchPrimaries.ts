@@ -1,6 +1,6 @@
 /**
- * The eyes of WatchLab: probes every worker group's primary (`SELECT 1`, short connect timeout) and
- * returns as soon as one is lost, or after `maxDurationMs` without a loss. A failed probe alone is no
+ * The eyes of WatchLab: probes every worker group's primary (`SELECT 1` on an open session,
+ * probeSessions.ts; every 20 ms while one fails, at once when a session breaks) and returns as soon as one is lost, or after `maxDurationMs` without a loss. A failed probe alone is no
  * loss; the threshold depends on what the platform says about the primary:
  * - its data directory is gone: nothing can restart it; `failures` consecutive failed probes suffice;
  * - its process lives but does not run (frozen, e.g. SIGSTOP): failing for `frozenGraceMs`;
@@ -10,10 +10,10 @@
  * made the watch start a second change of the same group).
  */
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
-import { cancellationSignalIfActivity, heartbeatIfActivity, pause } from '../activityContext.js';
-import { errorMessage } from '../postgres/connect.js';
-import type { PrimaryLoss, WatchOutcome } from './failoverTypes.js';
-import { requireHa, withMemberClient } from './memberClient.js';
+import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
+import type { MemberPosition, PrimaryLoss, WatchOutcome } from './failoverTypes.js';
+import { mostAdvanced, requireHa } from './memberClient.js';
+import { ProbeSessions } from './probeSessions.js';
 
 export interface WatchOptions {
   readonly intervalMs: number;
@@ -28,15 +28,8 @@ export interface WatchOptions {
 export { WATCH_DEFAULTS } from './watchDefaults.js';
 
 const PROBE_TIMEOUT_MS = 250;
-
-async function answers(env: LabEnvironment, member: string): Promise<string | undefined> {
-  try {
-    await withMemberClient(env, member, (c) => c.query('SELECT 1'), { connectTimeoutMs: PROBE_TIMEOUT_MS, statementTimeoutMs: PROBE_TIMEOUT_MS });
-    return undefined;
-  } catch (err) {
-    return errorMessage(err).split('\n')[0] ?? 'probe failed';
-  }
-}
+/** While a primary fails, the next probe comes this soon (one refused connection is no loss, two are). */
+const FAILING_INTERVAL_MS = 20;
 
 interface Failing {
   member: string;
@@ -46,20 +39,42 @@ interface Failing {
 }
 
 export async function watchPrimaries(env: LabEnvironment, options: WatchOptions): Promise<WatchOutcome> {
-  const ha = requireHa(env);
+  requireHa(env);
   const signal = cancellationSignalIfActivity();
   const deadline = Date.now() + options.maxDurationMs;
   const failing = new Map<string, Failing>();
+  const sessions = new ProbeSessions(env, PROBE_TIMEOUT_MS);
+  try {
+    return await watch(env, options, sessions, failing, deadline, signal);
+  } finally {
+    sessions.close();
+  }
+}
+
+async function watch(
+  env: LabEnvironment,
+  options: WatchOptions,
+  sessions: ProbeSessions,
+  failing: Map<string, Failing>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<WatchOutcome> {
+  const ha = requireHa(env);
   let probes = 0;
   while (Date.now() < deadline) {
     if (!ha.labRunning()) return { kind: 'stopped' };
     const groups = ha.groups().filter((g) => g !== 'coordinator' && !options.skip?.includes(g));
     const results = await Promise.all(
       groups.map(async (group) => {
-        const primary = ha.members(group).find((m) => m.primary);
+        const members = ha.members(group);
+        const primary = members.find((m) => m.primary);
         if (!primary) return undefined;
-        probes += 1;
-        const error = await answers(env, primary.name);
+        // The standbys too, every round: their sessions stay open (a fresh one under load can take
+        // longer than the probe timeout) and their positions make the plan the failover starts with.
+        const standbys = members.filter((m) => !m.primary && !m.fenced && m.running && !m.frozen);
+        const [primaryProbe, ...standbyProbes] = await Promise.all([sessions.probe(primary.name), ...standbys.map((s) => sessions.probe(s.name, POSITION_SQL))]);
+        probes += 1 + standbys.length;
+        const error = primaryProbe?.error;
         if (error === undefined) {
           failing.delete(group);
           return undefined;
@@ -68,18 +83,25 @@ export async function watchPrimaries(env: LabEnvironment, options: WatchOptions)
         const state = failing.get(group);
         const current: Failing = state && state.member === primary.name ? { ...state, count: state.count + 1, lastError: error } : { member: primary.name, since: now, count: 1, lastError: error };
         failing.set(group, current);
-        return lossIf(env, group, current, options, now);
+        const positions = standbys.flatMap((s, i): MemberPosition[] => {
+          const row = standbyProbes[i]?.row;
+          return row ? [{ member: s.name, inRecovery: row.r === true, lsn: typeof row.lsn === 'string' ? row.lsn : '0/0' }] : [];
+        });
+        return lossIf(env, group, current, options, now, positions);
       }),
     );
     const loss = results.find((r): r is PrimaryLoss => r !== undefined);
     if (loss) return { kind: 'lost', loss };
     heartbeatIfActivity({ probes, failing: [...failing.keys()] });
-    await pause(options.intervalMs, signal);
+    await sessions.sleep(failing.size > 0 ? Math.min(options.intervalMs, FAILING_INTERVAL_MS) : options.intervalMs, signal);
   }
   return { kind: 'quiet', probes };
 }
 
-async function lossIf(env: LabEnvironment, group: string, f: Failing, options: WatchOptions, now: number): Promise<PrimaryLoss | undefined> {
+const POSITION_SQL = `SELECT pg_is_in_recovery() AS r,
+  CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn`;
+
+function lossIf(env: LabEnvironment, group: string, f: Failing, options: WatchOptions, now: number, answering: MemberPosition[]): PrimaryLoss | undefined {
   const ha = requireHa(env);
   const member = ha.member(f.member);
   // A fenced primary is being replaced on purpose (a switchover or failover fenced it): not a loss.
@@ -90,18 +112,14 @@ async function lossIf(env: LabEnvironment, group: string, f: Failing, options: W
   else if (member.frozen && failedFor >= options.frozenGraceMs) why = 'its processes exist but do not run (frozen)';
   else if (failedFor >= options.restartGraceMs) why = `the platform did not bring it back within ${options.restartGraceMs} ms`;
   if (!why) return undefined;
-  // Someone to take over? A standby that answers; otherwise keep waiting for the platform.
-  const standbys = ha.members(group).filter((m) => !m.primary && !m.fenced && m.running && !m.frozen);
-  for (const s of standbys) {
-    if ((await answers(env, s.name)) === undefined) {
-      return {
-        group,
-        member: f.member,
-        reason: `${f.count} probes of ${f.member} failed over ${failedFor} ms (last: ${f.lastError}); ${why}`,
-        firstFailureAt: f.since,
-        detectedAt: now,
-      };
-    }
-  }
-  return undefined;
+  // Someone to take over? A standby that answered this round; otherwise keep waiting for the platform.
+  if (answering.length === 0) return undefined;
+  return {
+    group,
+    member: f.member,
+    reason: `${f.count} probes of ${f.member} failed over ${failedFor} ms (last: ${f.lastError}); ${why}`,
+    firstFailureAt: f.since,
+    detectedAt: now,
+    ...(answering.every((p) => p.inRecovery) ? { plan: { group, oldPrimary: f.member, candidate: mostAdvanced(answering).member, positions: answering } } : {}),
+  };
 }

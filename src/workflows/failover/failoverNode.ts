@@ -30,14 +30,20 @@ export async function failoverNode(input: FailoverNodeInput): Promise<FailoverNo
   const steps = new StepRunner('FailoverNode', spec.cluster, FAILOVER_STEPS);
   const title = `Failover of ${node} in lab ${spec.cluster} (${spec.env})`;
   try {
-    const plan = await steps.run('plan', () => ha.planFailover(spec, node, input.target), (p) => `${p.oldPrimary} -> ${p.candidate}`);
+    const takeover = patched(FAILOVER_TAKEOVER_PATCH);
+    const given = takeover ? input.plan : undefined;
+    const plan = await steps.run(
+      'plan',
+      () => (given ? Promise.resolve(given) : ha.planFailover(spec, node, input.target)),
+      (p) => `${p.oldPrimary} -> ${p.candidate}${given ? " (WatchLab's probes)" : ''}`,
+    );
     const fenceDetail = (f: { member: string; wasRunning: boolean }) => `${f.member} fenced${f.wasRunning ? ' (was running)' : ''}`;
     const promoteDetail = (p: { member: string; alreadyPrimary: boolean }) => `${p.member} ${p.alreadyPrimary ? 'was already' : 'is now'} primary`;
     const updateDetail = (u: NodeUpdate) => (u.changed ? `${u.from} -> ${u.to}` : `already ${u.to}`);
     let fence: { member: string; wasRunning: boolean; at: number };
     let promoted: { member: string; alreadyPrimary: boolean; at: number };
     let nodeUpdate: NodeUpdate;
-    if (patched(FAILOVER_TAKEOVER_PATCH)) {
+    if (takeover) {
       const t = await steps.runTogether(['fence', 'promote', 'update-node'], () => ha.takeOverGroup(spec, plan), (r) => ({
         fence: { ...r.fence, detail: fenceDetail(r.fence) },
         promote: { ...r.promote, detail: promoteDetail(r.promote) },

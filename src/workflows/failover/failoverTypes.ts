@@ -12,6 +12,8 @@ export interface FailoverNodeInput extends LabInput {
   reason?: string;
   /** A standby to promote; default: the most advanced one. */
   target?: string;
+  /** WatchLab's plan from its last probe round (failover-takeover-v1): used instead of a plan activity. */
+  plan?: FailoverPlan;
 }
 
 export interface FailoverNodeResult {

@@ -10,6 +10,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ParentClosePolicy,
   continueAsNew,
+  patched,
   proxyActivities,
   startChild,
   type ChildWorkflowHandle,
@@ -18,6 +19,7 @@ import type { LabActivities } from '../../activities/index.js';
 import { WATCH_DEFAULTS } from '../../activities/failover/watchDefaults.js';
 import { LAB_CLUSTER, LAB_ENV } from '../../temporal/searchAttributes.js';
 import { labWorkflowId } from '../inputs.js';
+import { FAILOVER_TAKEOVER_PATCH } from '../patches.js';
 import { failoverNode } from './failoverNode.js';
 import type { WatchLabInput, WatchLabResult, WatchedFailover } from './failoverTypes.js';
 
@@ -58,7 +60,8 @@ export async function watchLab(input: WatchLabInput): Promise<WatchLabResult> {
     try {
       const child = await startChild(failoverNode, {
         workflowId,
-        args: [{ spec, node: loss.group, reason: `WatchLab: ${loss.reason}` }],
+        // The plan from the probe round that found the loss saves FailoverNode its plan activity.
+        args: [{ spec, node: loss.group, reason: `WatchLab: ${loss.reason}`, ...(loss.plan && patched(FAILOVER_TAKEOVER_PATCH) ? { plan: loss.plan } : {}) }],
         // A failover in flight outlives this run (continueAsNew) and the watch itself.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [

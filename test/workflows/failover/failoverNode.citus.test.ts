@@ -2,7 +2,8 @@
  * FailoverNode against a real Citus lab with one synchronous standby per group, supervised as the
  * lab's own environment is: a writer every 10 ms through the coordinator loses no acknowledged write;
  * afterwards one row per group in pg_dist_node, one primary on disk, and the old primary a standby.
- * Then a worker SIGKILLed right after each step's side effect, and the run resumed by a new worker.
+ * Then WatchLab on its own: a destroyed primary noticed and failed over by one FailoverNode child.
+ * Then a worker SIGKILLed right after each takeover part's side effect, and the run resumed by a new worker.
  */
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
@@ -10,11 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../../../src/activities/index.js';
-import { failoverNode } from '../../../src/workflows/index.js';
+import { failoverNode, watchLab } from '../../../src/workflows/index.js';
+import { labWorkflowId } from '../../../src/workflows/inputs.js';
 import { describeIfCitus } from '../../support/citus.js';
 import { labSql, startCitusSampleLab, supervisedCitusEnvironment } from '../../support/citusSampleLab.js';
 import { connectNode, type TempLab } from '../../support/localLab.js';
 import { missingIds, startPacedWriter } from '../../support/pacedWriter.js';
+import { until } from '../../support/polling.js';
 import { connectTemporal, createTestWorker, temporalAddress, uniqueTaskQueue, workflowBundle, type TestTemporal } from '../../support/temporal.js';
 
 const crashWorker = fileURLToPath(new URL('../../fixtures/failoverCrashWorker.ts', import.meta.url));
@@ -91,7 +94,41 @@ describeIfCitus('FailoverNode on Citus with a synchronous standby per group', ()
     );
   }, 180_000);
 
-  test.each(['fenceMember', 'promoteMember', 'updateGroupNode'])(
+  test('WatchLab notices a destroyed primary and fails its group over through one FailoverNode child', async () => {
+    const before = lab.env.ha.members('worker-0').find((m) => m.primary)!.name;
+    const taskQueue = uniqueTaskQueue('watch-real');
+    const worker = await createTestWorker(t, taskQueue, createActivities({ environmentFor: supervisedCitusEnvironment }));
+    const watchId = labWorkflowId(lab.spec, 'watch');
+    const childId = labWorkflowId(lab.spec, 'failover-worker-0');
+    const result = await worker.runUntil(async () => {
+      const watch = await t.client.workflow.start(watchLab, { taskQueue, workflowId: watchId, args: [{ spec: lab.spec, options: { watchSeconds: 30 } }] });
+      // Its probe sessions open before the fault, as on a lab whose watch has run for a while.
+      await new Promise((r) => setTimeout(r, 1_500));
+      await lab.env.injectFault('worker-0', 'destroy');
+      await until('WatchLab to start the failover', async () => {
+        try {
+          await t.client.workflow.getHandle(childId).describe();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 60_000, 100);
+      const done = await t.client.workflow.getHandle(childId).result();
+      await watch.terminate('test over');
+      return done;
+    });
+    expect(result.reason).toMatch(/^WatchLab: \d+ probes of .* failed .*its data directory is gone/);
+    expect(result.plan.oldPrimary).toBe(before);
+    // The plan came from the watch's probe round: no plan activity in the child.
+    expect(result.steps[0]?.detail).toContain("(WatchLab's probes)");
+    expect(await primaries(lab)).toEqual({ onDisk: [result.plan.candidate], inCitus: [result.plan.candidate] });
+    // One failover for the group: the child's id is the group's, and only one run of it exists.
+    const runs: string[] = [];
+    for await (const run of t.client.workflow.list({ query: `WorkflowId = "${childId}"` })) runs.push(run.runId);
+    expect(runs.length).toBe(1);
+  }, 240_000);
+
+  test.each(['fence', 'promote', 'update-node'])(
     'a worker SIGKILLed right after %s: the resumed run ends with one primary and the old one fenced',
     async (crashAfter) => {
       const before = lab.env.ha.members('worker-0').find((m) => m.primary)!.name;
@@ -117,7 +154,10 @@ describeIfCitus('FailoverNode on Citus with a synchronous standby per group', ()
       expect(lab.env.ha.member(before).fenced).toBe(false); // rebuilt: a standby now
       const history = await handle.fetchHistory();
       const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
-      expect(scheduled.filter((n) => n === crashAfter).length).toBeGreaterThanOrEqual(1);
+      // The takeover ran again on the new worker after the crash inside it.
+      expect(scheduled.filter((n) => n === 'takeOverGroup').length).toBe(1);
+      const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a): a is number => typeof a === 'number');
+      expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
     },
     240_000,
   );

@@ -99,7 +99,8 @@ test('WatchLab starts FailoverNode for a lost group with the reason, and ends wh
       calls.push(`watch(skip=${(options.skip ?? []).join(',')})`);
       if (round === 1) {
         const now = Date.now();
-        return { kind: 'lost' as const, loss: { group: 'worker-0', member: 'worker-0', reason: '2 probes failed; its data directory is gone', firstFailureAt: now - 100, detectedAt: now } };
+        const plan = { group: 'worker-0', oldPrimary: 'worker-0', candidate: 'worker-0-s1', positions: [{ member: 'worker-0-s1', inRecovery: true, lsn: '0/3000060' }] };
+        return { kind: 'lost' as const, loss: { group: 'worker-0', member: 'worker-0', reason: '2 probes failed; its data directory is gone', firstFailureAt: now - 100, detectedAt: now, plan } };
       }
       // Give the child time to finish before the lab "stops".
       await new Promise((r) => setTimeout(r, 1_500));
@@ -118,6 +119,11 @@ test('WatchLab starts FailoverNode for a lost group with the reason, and ends wh
   expect(result.watched).toMatchObject({ ended: 'lab stopped', failovers: [{ group: 'worker-0', action: 'started' }] });
   expect(result.done.status).toBe('PASS');
   expect(result.input).toContain('WatchLab: 2 probes failed; its data directory is gone');
+  // The watch's plan goes to the child, which takes over without a plan activity of its own.
+  expect(result.input).toContain('"candidate":"worker-0-s1"');
+  expect(calls).not.toContain('planFailover(worker-0)');
+  expect(calls).toContain('takeOverGroup(worker-0->worker-0-s1)');
+  expect(result.done.steps[0]).toMatchObject({ name: 'plan', status: 'done', detail: "worker-0 -> worker-0-s1 (WatchLab's probes)" });
   // While its failover ran, the group was left out of the watch.
   expect(calls.filter((c) => c.startsWith('watch('))[1]).toBe('watch(skip=worker-0)');
 });

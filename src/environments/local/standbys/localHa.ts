@@ -195,17 +195,29 @@ export class LocalHa implements HaControl {
       return true;
     });
     updateGroup(this.host.layout.clusterDir, m.group, (s) => ({ ...s, primary: name }));
-    // Other standbys follow the new primary (primary_conninfo reloads without a restart since PostgreSQL 13).
+    // Other standbys follow the new primary (primary_conninfo reloads without a restart since
+    // PostgreSQL 13); SIGHUP is pg_reload_conf() without a session to open first.
     const promoted = this.member(name);
     for (const other of this.members(m.group)) {
       if (other.name === name || other.fenced || !other.dataPresent) continue;
       this.writeMemberReplication(other, promoted, false);
-      if (other.running) await this.sql(other.node.port, 'SELECT pg_reload_conf()', () => undefined).catch(() => undefined);
+      this.reload(other.name);
     }
     // No standby streams from it yet: a synchronous list would block every commit until the rebuild.
     this.writeMemberReplication(promoted, promoted, false);
-    await this.sql(promoted.node.port, 'SELECT pg_reload_conf()', () => undefined);
+    this.reload(name);
     return { member: name, alreadyPrimary: !inRecovery };
+  }
+
+  /** pg_reload_conf() by signal; nothing to do for a member that is not running. */
+  private reload(name: string): void {
+    const postmaster = runningPostmaster(this.host.layout.nodeDir(name));
+    if (!postmaster) return;
+    try {
+      process.kill(postmaster.pid, 'SIGHUP');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
   }
 
   async setGroupSync(group: string, on: boolean): Promise<void> {
