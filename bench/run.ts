@@ -32,6 +32,7 @@ const OPT_IN = new Set(['crash-campaign']);
 interface Args {
   runs: number;
   trials?: number;
+  campaignOps?: string[];
   only?: string[];
   baseline: boolean;
   /** First of the bench's lab ports (default: a random free range), to keep clear of other labs on the machine. */
@@ -47,7 +48,8 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-baseline') args.baseline = false;
     else if (arg === '--trials') args.trials = Number(argv[++i]);
     else if (arg === '--base-port') args.basePort = Number(argv[++i]);
-    else throw new Error(`unknown argument ${arg}: use --runs N, --only ${Object.keys(SECTIONS).join(',')}, --no-baseline, --trials N, --base-port N`);
+    else if (arg === '--campaign-ops') args.campaignOps = (argv[++i] ?? '').split(',').filter(Boolean);
+    else throw new Error(`unknown argument ${arg}: use --runs N, --only ${Object.keys(SECTIONS).join(',')}, --no-baseline, --trials N, --campaign-ops deploy,drain,ha-drill, --base-port N`);
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs takes a whole number >= 1');
   if (args.trials !== undefined && (!Number.isInteger(args.trials) || args.trials < 1)) throw new Error('--trials takes a whole number >= 1');
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     } else {
       baselineSkipped = args.baseline ? 'not needed by the selected sections' : '--no-baseline';
     }
-    const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, trials: args.trials, workDir, basePort: args.basePort ?? (await findFreePortRange(8)), log };
+    const ctx: BenchContext = { baseline, baselineSkipped, runs: args.runs, trials: args.trials, campaignOps: args.campaignOps, workDir, basePort: args.basePort ?? (await findFreePortRange(8)), log };
     const figures: BenchFigure[] = [];
     for (const section of selected) {
       log(`section ${section.name}...`);

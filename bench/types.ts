@@ -51,6 +51,8 @@ export interface BenchContext {
   runs: number;
   /** `--trials N`: crash-campaign trials (N deploys, N/2 drains, N/2 HA drills). */
   trials?: number;
+  /** `--campaign-ops deploy,drain,ha-drill`: which of the campaign's operations run (default all). */
+  campaignOps?: string[];
   /** Scratch space for this run (labs, data dirs); removed afterwards. */
   workDir: string;
   /** A free port range start for the section's own labs. */

@@ -211,6 +211,8 @@ async function undrain(c: Campaign, lab: Lab): Promise<void> {
   }
 }
 
+const CAMPAIGN_OPS = ['deploy', 'drain', 'ha-drill'];
+
 export const crashCampaignSection: BenchSection = {
   name: 'crash-campaign',
   usesBaseline: false,
@@ -231,9 +233,16 @@ export const crashCampaignSection: BenchSection = {
     const cleanup = async (lab: Lab) => {
       await runCli(c, lab, ['cleanup', '--volumes']);
     };
+    const ops = new Set(ctx.campaignOps ?? CAMPAIGN_OPS);
+    for (const op of ops) if (!CAMPAIGN_OPS.includes(op)) throw new Error(`--campaign-ops: unknown operation ${op} (${CAMPAIGN_OPS.join(', ')})`);
     try {
       const tallies: Tally[] = [];
-      tallies.push(
+      // The drills run on the deploy campaign's reference lab; without the deploy trials, a plain deploy makes it.
+      if (!ops.has('deploy')) {
+        const deployed = await runCli(c, shared, ['deploy']);
+        if (deployed.code !== 0) throw new Error(`deploy of the campaign's lab failed (exit ${deployed.code}): ${deployed.stderr.slice(-800)}`);
+      }
+      if (ops.has('deploy')) tallies.push(
         await campaign(
           c,
           {
@@ -247,14 +256,14 @@ export const crashCampaignSection: BenchSection = {
           deployTrials,
         ),
       );
-      tallies.push(
+      if (ops.has('drain')) tallies.push(
         await campaign(
           c,
           { label: 'drain', operation: 'drain-worker-1', args: ['drain', '--node', 'worker-1'], lab: () => shared, reset: (lab) => undrain(c, lab) },
           otherTrials,
         ),
       );
-      tallies.push(
+      if (ops.has('ha-drill')) tallies.push(
         await campaign(c, { label: 'ha-drill', operation: 'ha-drill-worker-0', args: ['ha-drill', '--node', 'worker-0'], lab: () => shared }, otherTrials),
       );
       await cleanup(shared);

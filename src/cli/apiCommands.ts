@@ -5,9 +5,10 @@
  * PGPASSWORD only: a password on the command line would show in `ps`.
  */
 import { Option, type Command } from 'commander';
-import { apiPortOf, parseLabSpec } from '../config/labSpec.js';
+import { apiPortOf } from '../config/labSpec.js';
 import { UsageError } from './errors.js';
-import { addLabOptions, parseWholeNumber, readSpecInput } from './options.js';
+import { readLabSpec } from './labSpecInput.js';
+import { addLabOptions, parseWholeNumber } from './options.js';
 import type { ProgramResult } from './program.js';
 import type { CliIO } from './runLabWorkflow.js';
 import type { ApiServeRequest } from './apiServe.js';
@@ -50,7 +51,7 @@ interface ServeOptions {
 
 /** Validated once, before anything listens or connects. */
 export function readApiServeRequest(cmd: Command, env: NodeJS.ProcessEnv): ApiServeRequest {
-  const spec = parseLabSpec(readSpecInput(cmd));
+  const spec = readLabSpec(cmd);
   const opts = cmd.opts<ServeOptions>();
   const request: ApiServeRequest = { spec, host: opts.apiHost, port: apiPortOf(spec) };
   if (opts.pgHost === undefined) {

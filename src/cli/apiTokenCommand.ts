@@ -4,8 +4,8 @@
  * key from the lab's secrets directory, so only who can read that directory can mint tokens.
  */
 import { Option, type Command } from 'commander';
-import { parseLabSpec } from '../config/labSpec.js';
-import { addLabOptions, readSpecInput } from './options.js';
+import { readLabSpec } from './labSpecInput.js';
+import { addLabOptions } from './options.js';
 import type { ProgramResult } from './program.js';
 import type { CliIO } from './runLabWorkflow.js';
 
@@ -20,7 +20,7 @@ export function addApiTokenCommand(program: Command, io: CliIO, result: ProgramR
     .allowExcessArguments(false);
   cmd.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   cmd.exitOverride().action(async (opts: { user: string }, command: Command) => {
-    const spec = parseLabSpec(readSpecInput(command));
+    const spec = readLabSpec(command);
     const { tokenForUser } = await import('../api/auth/tokenForUser.js');
     io.stdout.write(`${await tokenForUser(spec, opts.user)}\n`);
     result.exitCode = 0;

@@ -1,10 +1,11 @@
 /**
- * The commands. Each one validates its input once (options -> parseLabSpec), then hands a typed
+ * The commands. Each one validates its input once (options -> parseLabSpec, via readLabSpec), then hands a typed
  * request to runLabWorkflow. Nothing touches Temporal or the disk before validation passed.
  */
 import { Argument, Command } from 'commander';
 import type { Workflow } from '@temporalio/common';
-import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
+import type { LabSpec } from '../config/labSpec.js';
+import { readLabSpec } from './labSpecInput.js';
 import type { cleanupLab, deployLab, haDrill, labStatus, labTestSuite, rebalanceAndDrain, registerWorkers, verifyLab } from '../workflows/index.js';
 import { SUITES, haDrillOperation, type SuiteName } from '../workflows/haDrillTypes.js';
 import type { RebalanceAndDrainInput } from '../workflows/rebalanceTypes.js';
@@ -24,7 +25,6 @@ import {
   readDrillInput,
   readReadyTimeout,
   readRunSettings,
-  readSpecInput,
   readSuiteInput,
   type RunSettings,
 } from './options.js';
@@ -52,7 +52,7 @@ export function buildProgram(io: CliIO, result: ProgramResult, deps: RunDeps = {
 
   const prepare = (cmd: Command): { spec: LabSpec; settings: RunSettings } => {
     const settings = readRunSettings(cmd, io.env);
-    return { spec: parseLabSpec(readSpecInput(cmd)), settings };
+    return { spec: readLabSpec(cmd), settings };
   };
 
   const run = async (action: () => Promise<number>) => {

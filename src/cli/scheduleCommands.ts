@@ -5,11 +5,12 @@
  */
 import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
+import type { LabSpec } from '../config/labSpec.js';
+import { readLabSpec } from './labSpecInput.js';
 import { drillScheduleId } from '../workflows/haDrillTypes.js';
 import { parseCron } from './cron.js';
 import { UsageError } from './errors.js';
-import { addConnectionOptions, addDrillOptions, addLabOptions, readDrillInput, readRunSettings, readSpecInput, type RunSettings } from './options.js';
+import { addConnectionOptions, addDrillOptions, addLabOptions, readDrillInput, readRunSettings, type RunSettings } from './options.js';
 import type { ProgramResult } from './program.js';
 import type { CliIO } from './runLabWorkflow.js';
 import { table } from './summary.js';
@@ -49,7 +50,7 @@ function print(io: CliIO, settings: RunSettings, json: unknown, lines: string[])
 function namedSchedule(cmd: Command): { spec: LabSpec; scheduleId: string; node: string } {
   const node = cmd.opts<{ node?: string }>().node;
   if (!node) throw new UsageError('--node is required: name the drilled node whose schedule this is, e.g. --node worker-0.');
-  const spec = parseLabSpec(readSpecInput(cmd));
+  const spec = readLabSpec(cmd);
   return { spec, node, scheduleId: drillScheduleId(spec, node) };
 }
 
@@ -75,7 +76,7 @@ export function addScheduleCommands(program: Command, io: CliIO, result: Program
     .addOption(new Option('--cron <expression>', `when, in cron syntax, UTC (default: "${DEFAULT_DRILL_CRON}", 03:00 every day)`).env('CITUS_LAB_DRILL_CRON'))
     .action(async (opts: { cron?: string }, cmd: Command) => {
       const settings = readRunSettings(cmd, io.env);
-      const spec = parseLabSpec(readSpecInput(cmd));
+      const spec = readLabSpec(cmd);
       const input = readDrillInput(cmd, spec);
       const cron = parseCron(opts.cron ?? DEFAULT_DRILL_CRON);
       const { upsertDrillSchedule } = await import('./schedules.js');
@@ -102,7 +103,7 @@ export function addScheduleCommands(program: Command, io: CliIO, result: Program
   sub('list', "list the lab's scheduled drills (every citus-lab schedule unless --env/--cluster is given)").action(async (_opts, cmd: Command) => {
     const settings = readRunSettings(cmd, io.env);
     const given = cmd.opts<{ env?: string; cluster?: string }>();
-    const spec = parseLabSpec(readSpecInput(cmd));
+    const spec = readLabSpec(cmd);
     const filter = { ...(given.env ? { env: spec.env } : {}), ...(given.cluster ? { cluster: spec.cluster } : {}) };
     const { listLabSchedules } = await import('./schedules.js');
     await withClient(io, settings, spec.dataDir, async (client) => {

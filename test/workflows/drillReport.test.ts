@@ -1,6 +1,6 @@
 /** The drill's numbers and verdict on synthetic probe data (the pure module the workflow runs). */
 import type { DrillAfterCheck, OutcomeRun, ProbeClassSummary, ProbeRunSummary } from '../../src/activities/postgres/drillTypes.js';
-import { classOutcome, drillMetrics, drillSummary, judgeDrill } from '../../src/workflows/drillReport.js';
+import { classOutcome, drillMetrics, drillSummary, judgeDrill, measurementGaps } from '../../src/workflows/drillReport.js';
 import { FAKE_FINGERPRINT, fakeProbeSummary } from '../support/fakeActivities.js';
 
 const FAULT = 1_700_000_010_000;
@@ -132,4 +132,32 @@ test('verdict FAIL with the reason when the node never came back and nothing cou
   expect(verdict.checks[0]).toMatchObject({ name: 'node back', status: 'FAIL', message: 'worker-0 did not accept connections within 60 s of the fault' });
   expect(verdict.checks.filter((c) => c.status === 'FAIL')).toHaveLength(5);
   expect(verdict.checks[2]?.message).toBe('the after-drill check did not run: cannot connect');
+});
+
+test('a drill whose workers lived throughout has no measurement gaps, and its messages say nothing of them', () => {
+  const e = evidence(cleanAfter());
+  expect(measurementGaps(FAULT, fakeProbeSummary(START, FAULT), e.recovery)).toEqual([]);
+  expect(judgeDrill({ ...e, gaps: [] }).checks.map((c) => c.message).join(' ')).not.toMatch(/lost|watched/);
+});
+
+test('a lost worker: the spans without probes and the unwatched recovery are named, in the checks whose figures they bound', () => {
+  const probes: ProbeRunSummary = { ...fakeProbeSummary(START, FAULT), interruptions: [{ from: FAULT + 100, to: FAULT + 6_100, attempt: 2 }] };
+  const recovery = {
+    node: 'worker-0',
+    acceptingAt: FAULT + 6_200,
+    distributedOkAt: FAULT + 6_300,
+    unobserved: { acceptingAt: { from: FAULT + 150, to: FAULT + 6_200 } },
+  };
+  const gaps = measurementGaps(FAULT, probes, recovery);
+  expect(gaps).toEqual([
+    expect.stringMatching(/^no probes ran from 100 to 6100 ms after the fault \(their worker was lost; attempt 2 resumed them\)/),
+    'the node began accepting connections between 150 and 6200 ms after the fault (nobody watched: the worker was lost; the later figure is reported)',
+  ]);
+  const after = { ...cleanAfter(), writes: { ...cleanAfter().writes, unacknowledgedPresent: 3 } };
+  const verdict = judgeDrill({ ...evidence(after), recovery, gaps });
+  // Still a PASS (nothing failed), but no figure pretends to be exact.
+  expect(verdict.status).toBe('PASS');
+  expect(verdict.checks[0]?.message).toMatch(/accepted connections 250 ms after the kill; the node began accepting connections between 150 and 6200 ms/);
+  expect(verdict.checks[1]?.message).toMatch(/; no probes ran from 100 to 6100 ms/);
+  expect(verdict.checks[2]?.message).toMatch(/3 more are present: commits that raced the fault, or acknowledged to a lost worker after its last checkpoint/);
 });

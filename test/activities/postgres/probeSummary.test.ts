@@ -98,3 +98,28 @@ test('a class that flaps keeps a bounded payload', () => {
   expect(summary?.probes).toBe(10_000);
   expect(JSON.stringify(recorder.classSummaries()).length).toBeLessThan(200_000);
 });
+
+test('a resumed recorder continues the lost attempt\'s fold: same start, timelines and ledger, writes numbered past it', () => {
+  const first = new ProbeRecorder(T0, ['multi-shard', 'write']);
+  for (const s of stream('multi-shard', 2, 1_000, 1_500)) first.add(s);
+  for (let i = 0; i < 5; i++) first.writeCommitted(first.writeAttempted());
+  first.writeAttempted(); // attempted, its outcome never known
+  // The checkpoint travels as JSON (heartbeat details).
+  const checkpoint = JSON.parse(JSON.stringify(first.state())) as ReturnType<ProbeRecorder['state']>;
+
+  const resumed = ProbeRecorder.resume(checkpoint, ['multi-shard', 'write'], 1_000_001);
+  expect(resumed.startedAt).toBe(T0);
+  expect(resumed.classSummaries()).toEqual(first.classSummaries());
+  expect(resumed.failureSeen()).toBe(true);
+  const seq = resumed.writeAttempted();
+  expect(seq).toBe(1_000_001);
+  resumed.writeCommitted(seq);
+  expect(resumed.writeLedger()).toEqual({ attempted: 7, committed: 6, committedRanges: [[1, 5], [1_000_001, 1_000_001]] });
+
+  // Later samples extend the same timeline (an outage that ended while nobody probed shows as one failing run, then success).
+  resumed.add({ cls: 'multi-shard', at: T0 + 5_000, ok: true, latencyMs: 2 });
+  const multi = resumed.classSummaries().find((c) => c.cls === 'multi-shard');
+  expect(multi?.probes).toBe(21);
+  expect(multi?.runs.at(-1)).toMatchObject({ ok: true, to: T0 + 5_000 });
+  expect(multi?.perSecond).toHaveLength(6);
+});

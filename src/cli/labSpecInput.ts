@@ -1,0 +1,53 @@
+/**
+ * The lab a command names, from its options, and for a local lab that exists, its recorded ports: a
+ * lab keeps the ports it was created with (its `lab.json`), so a command that names no `--base-port`
+ * or `--api-port` uses those, not the defaults, which would point `status`, `verify` and the rest at
+ * ports where this lab does not listen. A `--base-port` that differs from the recorded one is refused,
+ * as deploy's provision step refuses it.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
+import { labLayout } from '../environments/local/labLayout.js';
+import { LabError } from '../errors.js';
+import { readSpecInput } from './options.js';
+
+const recordedPorts = z.object({ basePort: z.number().int(), apiPort: z.number().int().optional() });
+
+/** The ports in a local lab's `lab.json`; undefined when there is none (or it is unreadable: provision says so). */
+export function recordedPortsOf(spec: LabSpec): z.infer<typeof recordedPorts> | undefined {
+  if (spec.env !== 'local') return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(labLayout(spec).labFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = recordedPorts.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `raw` (readSpecInput's) as a spec, with the recorded ports where the command named none. */
+export function withRecordedPorts(raw: ReturnType<typeof readSpecInput>): LabSpec {
+  const spec = parseLabSpec(raw);
+  const recorded = recordedPortsOf(spec);
+  if (!recorded) return spec;
+  if (raw.basePort !== undefined && recorded.basePort !== spec.basePort) {
+    throw new LabError(
+      'ConfigInvalid',
+      `Lab "${spec.cluster}" already exists in ${labLayout(spec).clusterDir} with base port ${recorded.basePort}, not ${spec.basePort}: ` +
+        `run with --base-port ${recorded.basePort} (or without it), or pick another --cluster.`,
+    );
+  }
+  const apiPort = raw.apiPort === undefined ? recorded.apiPort : undefined;
+  return parseLabSpec({ ...raw, basePort: recorded.basePort, ...(apiPort !== undefined ? { apiPort } : {}) });
+}
+
+export function readLabSpec(cmd: Command): LabSpec {
+  return withRecordedPorts(readSpecInput(cmd));
+}
