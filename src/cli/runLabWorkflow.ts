@@ -151,9 +151,17 @@ export async function runLabWorkflow<W extends Workflow>(request: LabRunRequest<
  * must not hide the "run goes on, attach again" line.
  */
 async function runWorkerUntil<T>(worker: Worker, fn: () => Promise<T>): Promise<T> {
+  let done: { value: T } | undefined;
   try {
-    return await worker.runUntil(fn);
+    return await worker.runUntil(async () => {
+      const value = await fn();
+      done = { value };
+      return value;
+    });
   } catch (err) {
+    // The run's outcome is in hand: a worker that then misses its shutdown period (seen on 2 cores at load
+    // 40: GracefulShutdownPeriodExpiredError after a drain had PASSed) must not turn it into a failure.
+    if (done) return done.value;
     const inner = (err as { cause?: { innerError?: unknown } }).cause?.innerError;
     if (err instanceof Error && err.name === 'CombinedWorkerRunError' && inner !== undefined) throw inner;
     throw err;

@@ -132,6 +132,28 @@ test('a completed run that reports FAIL exits 1 with its result', async () => {
   expect(lastJson(out.stdout)).toMatchObject({ status: 'FAIL' });
 });
 
+test('a worker that fails to shut down after the run finished does not turn its PASS into a failure', async () => {
+  // What the Temporal worker throws when its shutdown outlasts shutdownForceTime (seen at load 40).
+  const slowToStop: RunDeps = {
+    ...deps,
+    createWorker: async (conn, namespace, taskQueue) => {
+      const worker = await deps.createWorker!(conn, namespace, taskQueue);
+      const runUntil = worker.runUntil.bind(worker);
+      worker.runUntil = async <R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> => {
+        await runUntil(fn);
+        const err = new Error('Timed out while waiting for worker to shutdown gracefully');
+        err.name = 'GracefulShutdownPeriodExpiredError';
+        throw err;
+      };
+      return worker;
+    },
+  };
+  const labSpec = spec();
+  const out = io();
+  await expect(runLabWorkflow(request(labSpec, {}), out, slowToStop)).resolves.toBe(0);
+  expect(lastJson(out.stdout)).toEqual({ status: 'PASS', label: labSpec.cluster, echoed: `echo:${labSpec.cluster}` });
+});
+
 test('a failed run prints the activity failure itself, not the wrappers', async () => {
   const out = io();
   await expect(runLabWorkflow(request(spec(), { failWith: 'the fixture broke on purpose' }), out, deps)).resolves.toBe(1);
