@@ -3,6 +3,7 @@
  * lab's own environment is: a writer every 10 ms through the coordinator loses no acknowledged write;
  * afterwards one row per group in pg_dist_node, one primary on disk, and the old primary a standby.
  * Then WatchLab on its own: a destroyed primary noticed and failed over by one FailoverNode child.
+ * Then the issue's drill: `ha-drill --fault destroy --expect failover` under WatchLab, PASS with 0 writes lost.
  * Then a worker SIGKILLed right after each takeover part's side effect, and the run resumed by a new worker.
  */
 import { execa, type ResultPromise } from 'execa';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../../../src/activities/index.js';
-import { failoverNode, watchLab } from '../../../src/workflows/index.js';
+import { failoverNode, haDrill, watchLab } from '../../../src/workflows/index.js';
 import { labWorkflowId } from '../../../src/workflows/inputs.js';
 import { describeIfCitus } from '../../support/citus.js';
 import { labSql, startCitusSampleLab, supervisedCitusEnvironment } from '../../support/citusSampleLab.js';
@@ -126,6 +127,37 @@ describeIfCitus('FailoverNode on Citus with a synchronous standby per group', ()
     const runs: string[] = [];
     for await (const run of t.client.workflow.list({ query: `WorkflowId = "${childId}"` })) runs.push(run.runId);
     expect(runs.length).toBe(1);
+  }, 240_000);
+
+  test('ha-drill --fault destroy --expect failover: WatchLab fails the group over, PASS, no committed write lost', async () => {
+    const before = lab.env.ha.members('worker-0').find((m) => m.primary)!.name;
+    const taskQueue = uniqueTaskQueue('drill-destroy');
+    // The drill probes through the lab's API too, as on a deployed lab: start it as deploy does.
+    await supervisedCitusEnvironment(lab.spec).startApi();
+    const worker = await createTestWorker(t, taskQueue, createActivities({ environmentFor: supervisedCitusEnvironment, reportsDir: () => dir }));
+    const result = await worker.runUntil(async () => {
+      const watch = await t.client.workflow.start(watchLab, { taskQueue, workflowId: labWorkflowId(lab.spec, 'watch'), args: [{ spec: lab.spec, options: { watchSeconds: 60 } }] });
+      await new Promise((r) => setTimeout(r, 1_500));
+      try {
+        return await t.client.workflow.execute(haDrill, {
+          taskQueue,
+          workflowId: labWorkflowId(lab.spec, 'ha-drill-worker-0'),
+          args: [{ spec: lab.spec, node: 'worker-0', fault: 'destroy', expect: 'failover', settleSeconds: 2 }],
+        });
+      } finally {
+        await watch.terminate('test over');
+      }
+    });
+    process.stderr.write(`destroy drill: ${result.status}; metrics ${JSON.stringify(result.metrics)}; writes ${JSON.stringify(result.after?.writes)}; problems ${JSON.stringify(result.problems)}\n`);
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('PASS');
+    expect(result.recoveredBy).toMatchObject({ node: 'worker-0', by: 'failover', primaryBefore: before });
+    expect(result.recoveredBy?.primaryNow).not.toBe(before);
+    expect(result.after?.writes.committed).toBeGreaterThan(0);
+    expect(result.after?.writes.lost).toBe(0);
+    expect(result.metrics.recoveryMs).toBeGreaterThan(0);
+    const after = await primaries(lab);
+    expect(after).toEqual({ onDisk: [result.recoveredBy!.primaryNow], inCitus: [result.recoveredBy!.primaryNow] });
   }, 240_000);
 
   test.each(['fence', 'promote', 'update-node'])(
