@@ -15,7 +15,8 @@ import { createActivities } from '../../../src/activities/index.js';
 import { failoverNode, haDrill, watchLab } from '../../../src/workflows/index.js';
 import { labWorkflowId } from '../../../src/workflows/inputs.js';
 import { describeIfCitus } from '../../support/citus.js';
-import { labSql, startCitusSampleLab, supervisedCitusEnvironment } from '../../support/citusSampleLab.js';
+import { groupPrimaries } from '../../support/groupPrimaries.js';
+import { startCitusSampleLab, supervisedCitusEnvironment } from '../../support/citusSampleLab.js';
 import { connectNode, type TempLab } from '../../support/localLab.js';
 import { missingIds, startPacedWriter } from '../../support/pacedWriter.js';
 import { until } from '../../support/polling.js';
@@ -23,29 +24,7 @@ import { connectTemporal, createTestWorker, temporalAddress, uniqueTaskQueue, wo
 
 const crashWorker = fileURLToPath(new URL('../../fixtures/failoverCrashWorker.ts', import.meta.url));
 
-/** Members of worker-0 that run out of recovery, and the group's rows in pg_dist_node. */
-async function primaries(lab: TempLab): Promise<{ onDisk: string[]; inCitus: string[] }> {
-  const { user, password } = await lab.env.credentials();
-  const pg = (await import('pg')).default;
-  const onDisk: string[] = [];
-  for (const m of lab.env.ha.members('worker-0')) {
-    const client = new pg.Client({ host: '127.0.0.1', port: m.node.port, user, password, database: 'postgres', connectionTimeoutMillis: 1_000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-      if (rows[0]?.r === false) onDisk.push(m.name);
-    } catch {
-      // down: not a primary
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-  const ports = lab.env.ha.members('worker-0').map((m) => m.node.port);
-  const rows = await labSql<{ port: number }>(lab, `SELECT nodeport AS port FROM pg_dist_node WHERE noderole = 'primary' AND nodeport = ANY($1::int[])`, [ports]);
-  const byPort = new Map(lab.env.ha.members('worker-0').map((m) => [m.node.port, m.name]));
-  return { onDisk, inCitus: rows.map((r) => byPort.get(r.port) ?? String(r.port)) };
-}
+const primaries = (lab: TempLab) => groupPrimaries(lab, 'worker-0');
 
 describeIfCitus('FailoverNode on Citus with a synchronous standby per group', () => {
   let lab: TempLab;
