@@ -14,17 +14,17 @@ import { findFreePortRange } from '../../../src/environments/local/ports.js';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { runCli } from '../../cli/runCli.js';
 import { describeIfRealNode, startRealCluster, type RealCluster } from '../../support/kubeNode.js';
+import {
+  deployAndExpectRunning,
+  drainExpectEmptied,
+  drillExpectPass,
+  labCli,
+  REAL_CLI_TIMEOUT_MS,
+  REAL_TEST_TIMEOUT_MS,
+  redeployExpectUnchanged,
+  testCompleteExpectPass,
+} from '../../support/realLabSteps.js';
 import { temporalAddress } from '../../support/temporal.js';
-
-/** The CLI's result: its last JSON line ({} when there is none, e.g. when it was killed: code and stderr say why). */
-const lastJson = (stdout: string): Record<string, unknown> => {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  return line ? (JSON.parse(line) as Record<string, unknown>) : {};
-};
-/** One CLI run may take minutes on 2 busy cores (a drain took 188 s at load 27); each test allows a bit more. */
-const CLI_TIMEOUT_MS = 540_000;
-const TEST_TIMEOUT_MS = 600_000;
-const NODES = ['coordinator', 'worker-0', 'worker-1'];
 const NAMESPACE = 'clinical-database';
 const LAB_SELECTOR = 'app.kubernetes.io/part-of=citus-lab';
 
@@ -48,11 +48,7 @@ describeIfRealNode('--env minikube against a real Kubernetes node', () => {
     CITUS_LAB_KUBE_CONTEXT: cluster.context,
     CITUS_LAB_IMAGE: cluster.image,
   });
-  const cli = async (args: string[]) => {
-    const run = await runCli([...args, ...labArgs], env(), undefined, CLI_TIMEOUT_MS);
-    if (run.code !== 0) process.stderr.write(`${args.join(' ')} exited ${run.code}:\n${run.stderr.slice(-3000)}${cluster.logs().slice(-4000)}\n`);
-    return { ...run, result: lastJson(run.stdout) };
-  };
+  const cli = labCli({ labArgs: () => labArgs, env, context: () => cluster.logs().slice(-4000) });
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'citus-lab-minikube-real-'));
@@ -63,11 +59,11 @@ describeIfRealNode('--env minikube against a real Kubernetes node', () => {
   }, 600_000);
   afterAll(async () => {
     if (cluster) {
-      await runCli(['cleanup', ...labArgs, '--volumes'], env(), undefined, CLI_TIMEOUT_MS);
+      await runCli(['cleanup', ...labArgs, '--volumes'], env(), undefined, REAL_CLI_TIMEOUT_MS);
       await cluster.stop();
     }
     fs.rmSync(dir, { recursive: true, force: true });
-  }, TEST_TIMEOUT_MS);
+  }, REAL_TEST_TIMEOUT_MS);
 
   /** The lab's pods (name -> uid) and StatefulSets (name -> generation), read straight from the API server. */
   const labObjects = async () => {
@@ -84,63 +80,29 @@ describeIfRealNode('--env minikube against a real Kubernetes node', () => {
     };
   };
 
-  test('deploy ends PASS with PostgreSQL and Citus in pods; status shows every node running', async () => {
-    const started = Date.now();
-    const deploy = await cli(['deploy', '--patients', '200']);
-    expect(deploy.code).toBe(0);
-    expect(deploy.result.status).toBe('PASS');
-    process.stderr.write(`minikube (real node) deploy: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-
-    const status = await cli(['status']);
-    expect(status.code).toBe(0);
-    const nodes = (status.result as { nodes: Array<{ name: string; running: boolean }> }).nodes;
-    expect(nodes.map((n) => [n.name, n.running])).toEqual(NODES.map((n) => [n, true]));
-  }, TEST_TIMEOUT_MS);
+  test('deploy ends PASS with PostgreSQL and Citus in pods; status shows every node running', () =>
+    deployAndExpectRunning(cli, 'minikube (real node)'), REAL_TEST_TIMEOUT_MS);
 
   test('a second deploy finds everything in place and changes nothing (no pod replaced, no StatefulSet changed)', async () => {
     const before = await labObjects();
     expect(Object.keys(before.pods).sort()).toEqual(['citus-coordinator-0', 'citus-worker-0', 'citus-worker-1']);
-    const again = await cli(['deploy', '--patients', '200']);
-    expect(again.code).toBe(0);
-    expect(again.result.status).toBe('PASS');
-    const result = again.result as { registration: { unchanged: boolean }; schema: { created: string[] }; load: { skipped: boolean } };
-    expect(result.registration.unchanged).toBe(true);
-    expect(result.schema.created).toEqual([]);
-    expect(result.load.skipped).toBe(true);
+    await redeployExpectUnchanged(cli);
     expect(await labObjects()).toEqual(before);
-  }, TEST_TIMEOUT_MS);
+  }, REAL_TEST_TIMEOUT_MS);
 
   test('ha-drill: the worker-0 pod deleted, recreated by its StatefulSet, ends PASS with no lost write', async () => {
     const before = await labObjects();
-    const drill = await cli(['ha-drill', '--node', 'worker-0']);
-    expect(drill.code).toBe(0);
-    const result = drill.result as { status: string; metrics: Record<string, unknown>; after?: { writes: { committed: number; lost: number } } };
-    expect(result.status).toBe('PASS');
-    expect(result.after?.writes.committed).toBeGreaterThan(0);
-    expect(result.after?.writes.lost).toBe(0);
+    await drillExpectPass(cli, 'worker-0', 'minikube (real node)');
     // The StatefulSet made a new pod of the same name (a new uid); the others were left alone.
     const after = await labObjects();
     expect(after.pods['citus-worker-0']).toBeDefined();
     expect(after.pods['citus-worker-0']).not.toBe(before.pods['citus-worker-0']);
     expect(after.pods['citus-worker-1']).toBe(before.pods['citus-worker-1']);
-    process.stderr.write(`minikube (real node) ha-drill metrics: ${JSON.stringify(result.metrics)}\n`);
-  }, TEST_TIMEOUT_MS);
+  }, REAL_TEST_TIMEOUT_MS);
 
-  test('test complete ends PASS', async () => {
-    const suite = await cli(['test', 'complete']);
-    expect(suite.code).toBe(0);
-    expect(suite.result.status).toBe('PASS');
-  }, TEST_TIMEOUT_MS);
+  test('test complete ends PASS', () => testCompleteExpectPass(cli), REAL_TEST_TIMEOUT_MS);
 
-  test('drain moves every shard off worker-1 with the data proven unchanged', async () => {
-    const drain = await cli(['drain', '--node', 'worker-1']);
-    expect(drain.code).toBe(0);
-    const result = drain.result as { status: string; proof?: { ok: boolean; placementsBefore: Record<string, number>; placementsAfter: Record<string, number> } };
-    expect(result.status).toBe('PASS');
-    expect(result.proof?.ok).toBe(true);
-    expect(result.proof?.placementsBefore['worker-1']).toBeGreaterThan(0);
-    expect(result.proof?.placementsAfter['worker-1'] ?? 0).toBe(0);
-  }, TEST_TIMEOUT_MS);
+  test('drain moves every shard off worker-1 with the data proven unchanged', () => drainExpectEmptied(cli, 'worker-1'), REAL_TEST_TIMEOUT_MS);
 
   test('cleanup removes the pods and keeps the volumes; cleanup --volumes removes them too', async () => {
     const keep = await cli(['cleanup']);
@@ -159,5 +121,5 @@ describeIfRealNode('--env minikube against a real Kubernetes node', () => {
     const core = cluster.controlPlane.kubeConfig.makeApiClient(CoreV1Api);
     const namespace = (await core.listNamespace()).items.find((n) => n.metadata?.name === NAMESPACE);
     expect(namespace === undefined || namespace.status?.phase === 'Terminating').toBe(true);
-  }, TEST_TIMEOUT_MS);
+  }, REAL_TEST_TIMEOUT_MS);
 });

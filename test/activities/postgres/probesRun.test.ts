@@ -1,10 +1,13 @@
 /**
- * The drill's probes reach the coordinator through the environment's endpoint (`openSqlEndpoint`), like
+ * The drill's probes against a real PostgreSQL (no Citus needed).
+ *
+ * They reach the coordinator through the environment's endpoint (`openSqlEndpoint`), like
  * every other SQL path. On Kubernetes a node's `host` is an in-cluster DNS name this process cannot
  * resolve and the endpoint is a port-forward; here a real PostgreSQL (no Citus needed) stands behind
  * nodes with such a name and a TCP relay plays the port-forward, counting what goes through it.
  */
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runProbes } from '../../../src/activities/postgres/probes.js';
 import type { DrillPlan } from '../../../src/activities/postgres/drillTypes.js';
 import type { LabEnvironment, LabNode, SqlEndpoint } from '../../../src/environments/labEnvironment.js';
@@ -102,4 +105,27 @@ test('without the endpoint the same probes cannot reach the in-cluster name (wha
     expect(Object.keys(c.errors).join(' ')).toMatch(/ENOTFOUND|EAI_AGAIN/);
   }
   expect(summary.writes.committed).toBe(0);
+}, 30_000);
+
+test('a probe still in flight when the run ends is left out of the verdict; writes committed are not', async () => {
+  // From 600 ms every read of pacientes waits on a lock the test holds until the run is over: the reads in
+  // flight at the 900 ms end fail only at their 1.5 s statement timeout, after the window that was judged.
+  const holder = await connectNode(lab, 'coordinator', lab.spec.database);
+  try {
+    const locked = sleep(600).then(async () => {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE pacientes IN ACCESS EXCLUSIVE MODE');
+    });
+    const summary = await runProbes(lab.env, { ...plan, drillId: 'in-flight-at-end' }, { cadenceMs: 50, settleMs: 200, maxDurationMs: 900, statementTimeoutMs: 1_500 });
+    await locked;
+    expect(summary.endedBy).toBe('max-duration');
+    for (const c of summary.classes) expect({ cls: c.cls, failed: c.failed }).toEqual({ cls: c.cls, failed: 0 });
+    // The reads stopped answering at 600 ms; the writes (another table) kept committing to the end.
+    const readsAnswered = summary.classes.find((c) => c.cls === 'multi-shard')!.ok;
+    expect(readsAnswered).toBeGreaterThan(0);
+    expect(summary.writes.committed).toBeGreaterThan(readsAnswered);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+  }
 }, 30_000);
