@@ -22,7 +22,8 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed: no I/O, no clocks or randomness outside the SDK's sandbox.
+    // Workflow code is replayed: no I/O, no clocks or randomness outside the SDK's sandbox. The patterns
+    // start with ** so they hold in workflow subfolders too (drill/, failover/, rebalance/).
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -34,10 +35,10 @@ export default tseslint.config(
             allowTypeImports: true,
           })),
           patterns: [
-            { group: ['../activities/*', '!../activities/index.js', '!../activities/results.js'], message: 'Workflows use activities through proxyActivities only.', allowTypeImports: true },
-            { group: ['../config/labSpec.js'], message: 'labSpec pulls in zod and node:path: import its types only.', allowTypeImports: true },
-            { group: ['../environments/local/*', '../environments/index.js'], message: 'Workflows never see the platform.', allowTypeImports: true },
-            { group: ['../api/*', '../api/**', '**/src/api/**'], message: 'The FHIR API is its own runtime: workflows reach it through activities only.' },
+            { group: ['**/activities/**', '!**/activities/index.js', '!**/activities/results.js'], message: 'Workflows use activities through proxyActivities only.', allowTypeImports: true },
+            { group: ['**/config/labSpec.js'], message: 'labSpec pulls in zod and node:path: import its types only.', allowTypeImports: true },
+            { group: ['**/environments/local/**', '**/environments/index.js'], message: 'Workflows never see the platform.', allowTypeImports: true },
+            { group: ['**/api/**', '**/src/api/**'], message: 'The FHIR API is its own runtime: workflows reach it through activities only.' },
           ],
         },
       ],

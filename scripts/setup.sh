@@ -51,7 +51,7 @@ else
       esac
       if [ $((SECONDS - last)) -ge 15 ]; then
         last=$SECONDS
-        log "  still building: $packages of about 1284 packages compiled ($((SECONDS - step_started)) s)"
+        log "  still building: $packages of about 1300 packages compiled ($((SECONDS - step_started)) s)"
       fi
     done
     log "  $packages packages compiled"
@@ -79,9 +79,11 @@ fi
 npm run -s build:dashboard
 
 # Citus: optional here, required for a real deploy.
-if [ -f "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension/citus.control" ]; then
+# The PostgreSQL the lab will run: CITUS_LAB_PG_BIN when set (README, Citus), else Debian's.
+pg_config_bin="${CITUS_LAB_PG_BIN:-/usr/lib/postgresql/15/bin}/pg_config"
+if [ -f "$("$pg_config_bin" --sharedir)/extension/citus.control" ]; then
   log "Citus is installed: deploy --env local will work end to end"
 else
-  log "Citus is NOT installed for PostgreSQL 15: tests that need it will skip; see README (Citus) to build it"
+  log "Citus is NOT installed for the PostgreSQL 15 at $pg_config_bin: tests that need it will skip; see README (Citus) to build it"
 fi
 log "set-up done in $((SECONDS - started)) s"

@@ -12,8 +12,8 @@ import { createHaActivities } from './failover/haActivities.js';
 import { withKeepAlive } from './keepAlive.js';
 import { createPlatformActivities } from './platform.js';
 import { createPostgresActivities } from './postgres/index.js';
-import { createDrillActivities } from './postgres/drillActivities.js';
-import { createRebalanceActivities } from './postgres/rebalanceActivities.js';
+import { createDrillActivities } from './postgres/drill/drillActivities.js';
+import { createRebalanceActivities } from './postgres/rebalance/rebalanceActivities.js';
 import { createReportActivities } from './reports.js';
 import { createClusterLockActivities } from './temporal/clusterLock.js';
 

@@ -6,8 +6,8 @@
 import { Option, type Command } from 'commander';
 import { API_PORT_OFFSET, DEFAULTS, ENVIRONMENTS, defaultDataDir, type LabSpec } from '../config/labSpec.js';
 import { DEFAULT_NAMESPACE, defaultTemporalAddress } from '../temporal/embedded.js';
-import { drillTargetProblem } from '../workflows/drillTarget.js';
-import { DRILL_DEFAULTS, type HaDrillInput, type LabTestSuiteInput, type SuiteName } from '../workflows/haDrillTypes.js';
+import { drillTargetProblem } from '../workflows/drill/drillTarget.js';
+import { DRILL_DEFAULTS, type HaDrillInput, type LabTestSuiteInput, type SuiteName } from '../workflows/drill/haDrillTypes.js';
 import { FAULT_KINDS, type FaultKind } from '../environments/labEnvironment.js';
 import { UsageError } from './errors.js';
 

@@ -6,8 +6,8 @@
 import { Option, type Command } from 'commander';
 import type { LabSpec } from '../config/labSpec.js';
 import type { LabOperation } from '../workflows/inputs.js';
-import { MAX_PARALLEL_MOVES, rebalanceInputProblem } from '../workflows/rebalanceInputProblem.js';
-import { REBALANCE_DEFAULTS, TRANSFER_MODES, type IdentityFix, type RebalanceAndDrainInput, type RebalanceOperation, type TransferMode } from '../workflows/rebalanceTypes.js';
+import { MAX_PARALLEL_MOVES, rebalanceInputProblem } from '../workflows/rebalance/rebalanceInputProblem.js';
+import { REBALANCE_DEFAULTS, TRANSFER_MODES, type IdentityFix, type RebalanceAndDrainInput, type RebalanceOperation, type TransferMode } from '../workflows/rebalance/rebalanceTypes.js';
 import { UsageError } from './errors.js';
 import { parseWholeNumber } from './options.js';
 

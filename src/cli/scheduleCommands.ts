@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { LabSpec } from '../config/labSpec.js';
 import { readLabSpec } from './labSpecInput.js';
-import { drillScheduleId } from '../workflows/haDrillTypes.js';
+import { drillScheduleId } from '../workflows/drill/haDrillTypes.js';
 import { parseCron } from './cron.js';
 import { UsageError } from './errors.js';
 import { addConnectionOptions, addDrillOptions, addLabOptions, readDrillInput, readRunSettings, type RunSettings } from './options.js';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { LabSpec } from '../config/labSpec.js';
 import { LAB_CLUSTER, LAB_ENV } from '../temporal/searchAttributes.js';
-import { drillScheduleId, scheduledDrillWorkflowId, type HaDrillInput } from '../workflows/haDrillTypes.js';
+import { drillScheduleId, scheduledDrillWorkflowId, type HaDrillInput } from '../workflows/drill/haDrillTypes.js';
 import { labTaskQueue } from '../workflows/inputs.js';
 
 /** Memo key holding the digest of the settings a schedule was written with. */

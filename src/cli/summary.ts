@@ -7,10 +7,10 @@ import type {
   RegisterWorkersResult,
   VerifyLabResult,
 } from '../workflows/results.js';
-import type { HaDrillResult, LabTestSuiteResult } from '../workflows/haDrillTypes.js';
-import { formatPlacements } from '../workflows/compareSnapshots.js';
-import { formatBytes } from '../workflows/rebalanceProgress.js';
-import type { RebalanceAndDrainResult } from '../workflows/rebalanceTypes.js';
+import type { HaDrillResult, LabTestSuiteResult } from '../workflows/drill/haDrillTypes.js';
+import { formatPlacements } from '../workflows/rebalance/compareSnapshots.js';
+import { formatBytes } from '../workflows/rebalance/rebalanceProgress.js';
+import type { RebalanceAndDrainResult } from '../workflows/rebalance/rebalanceTypes.js';
 import { seconds } from './render.js';
 
 export function summarizeDeploy(r: DeployLabResult): string[] {

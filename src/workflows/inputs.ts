@@ -2,7 +2,7 @@
  * Workflow inputs and the naming rules clients use to start them. Pure data, safe in the sandbox.
  */
 import type { LabSpec } from '../config/labSpec.js';
-import type { TransferMode } from './rebalanceTypes.js';
+import type { TransferMode } from './rebalance/rebalanceTypes.js';
 
 /**
  * The one task queue every run used before queues were per lab; runs started then still live on it,

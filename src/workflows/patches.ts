@@ -25,7 +25,7 @@ export const API_DRILL_PATCH = 'api-drill-v1';
 
 /**
  * RebalanceAndDrain on a Citus without parallel transfer of co-located shard groups (12.x) moves in
- * its own session instead of a background job (activities/postgres/sessionMoves.ts).
+ * its own session instead of a background job (activities/postgres/rebalance/sessionMoves.ts).
  */
 export const SESSION_MOVES_PATCH = 'session-moves-v1';
 

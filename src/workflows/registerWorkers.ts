@@ -5,7 +5,7 @@ import { SQL_STEP, quickHeartbeat } from './activityOptions.js';
 import { CLUSTER_LOCK_PATCH, QUICK_HEARTBEAT_PATCH } from './patches.js';
 import type { RegisterWorkersInput } from './inputs.js';
 import { childOptions, executeChild } from './labChildren.js';
-import { rebalanceAndDrain } from './rebalanceAndDrain.js';
+import { rebalanceAndDrain } from './rebalance/rebalanceAndDrain.js';
 import type { RegisterWorkersResult } from './results.js';
 import { StepRunner } from './stepRunner.js';
 

@@ -12,7 +12,7 @@ import type {
   WorkerRegistration,
 } from '../activities/results.js';
 import type { StepState } from './progress.js';
-import type { RebalanceAndDrainResult } from './rebalanceTypes.js';
+import type { RebalanceAndDrainResult } from './rebalance/rebalanceTypes.js';
 
 export interface RegisterWorkersResult {
   cluster: string;

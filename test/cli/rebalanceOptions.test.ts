@@ -11,7 +11,7 @@ import { addCommonOptions } from '../../src/cli/options.js';
 import { addDrainOptions, addMoveOptions, moveOperation, parseFixIdentity, readMoveInput } from '../../src/cli/rebalanceOptions.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { parseLabSpec } from '../../src/config/labSpec.js';
-import type { RebalanceOperation } from '../../src/workflows/rebalanceTypes.js';
+import type { RebalanceOperation } from '../../src/workflows/rebalance/rebalanceTypes.js';
 import { runCli } from './runCli.js';
 
 const spec = parseLabSpec({ env: 'local', workers: 3, dataDir: '/tmp/citus-lab-cli-rebalance' });

@@ -7,7 +7,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { parseCron } from '../../src/cli/cron.js';
 import { deleteSchedule, listLabSchedules, triggerSchedule, upsertDrillSchedule } from '../../src/cli/schedules.js';
 import { LAB_CLUSTER, LAB_ENV } from '../../src/temporal/searchAttributes.js';
-import { scheduledDrillWorkflowId, type HaDrillInput } from '../../src/workflows/haDrillTypes.js';
+import { scheduledDrillWorkflowId, type HaDrillInput } from '../../src/workflows/drill/haDrillTypes.js';
 import type { haDrill } from '../../src/workflows/index.js';
 import { createFakeActivities, testSpec } from '../support/fakeActivities.js';
 import { connectTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';

@@ -6,7 +6,7 @@
 import type { LabActivities } from '../../src/activities/index.js';
 import { withLabErrors } from '../../src/activities/failures.js';
 import { withKeepAlive } from '../../src/activities/keepAlive.js';
-import { createDrillActivities } from '../../src/activities/postgres/drillActivities.js';
+import { createDrillActivities } from '../../src/activities/postgres/drill/drillActivities.js';
 import { LocalEnvironment } from '../../src/environments/local/localEnvironment.js';
 import { createFakeActivities, type Recorder } from './fakeActivities.js';
 

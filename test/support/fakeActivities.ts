@@ -7,8 +7,8 @@ import type { LabActivities } from '../../src/activities/index.js';
 import type { LabSpec } from '../../src/config/labSpec.js';
 import { nodeNames } from '../../src/environments/labEnvironment.js';
 import { heartbeatIfActivity, pause } from '../../src/activities/activityContext.js';
-import type { ClusterFingerprint, ProbeRunSummary } from '../../src/activities/postgres/drillTypes.js';
-import type { DataSnapshot, JobProgress } from '../../src/workflows/rebalanceTypes.js';
+import type { ClusterFingerprint, ProbeRunSummary } from '../../src/activities/postgres/drill/drillTypes.js';
+import type { DataSnapshot, JobProgress } from '../../src/workflows/rebalance/rebalanceTypes.js';
 import { createFakeHaActivities } from './fakeHaActivities.js';
 
 export type Recorder = (activity: string, detail?: string) => void;

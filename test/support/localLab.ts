@@ -1,7 +1,7 @@
 /**
  * Throwaway local labs for tests: real PostgreSQL nodes under a mkdtemp dir on free loopback ports.
  *
- *   import { startTempLab, connectNode } from '../support/localLab.js';
+ *   import { startTempLab, connectNode } from './localLab.js';
  *   import { citusInstalled } from '../../src/environments/local/pgBinaries.js';
  *
  *   let lab: TempLab;

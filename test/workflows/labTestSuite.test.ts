@@ -9,7 +9,7 @@ import type { ReportInput } from '../../src/activities/results.js';
 import { createClusterLockActivities } from '../../src/activities/temporal/clusterLock.js';
 import { LAB_CLUSTER, LAB_ENV, LAB_OUTCOME } from '../../src/temporal/searchAttributes.js';
 import { labTestSuite } from '../../src/workflows/index.js';
-import type { LabTestSuiteInput, SuiteName } from '../../src/workflows/haDrillTypes.js';
+import type { LabTestSuiteInput, SuiteName } from '../../src/workflows/drill/haDrillTypes.js';
 import { createFakeActivities, testSpec } from '../support/fakeActivities.js';
 import { connectTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';
 

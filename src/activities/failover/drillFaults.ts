@@ -5,7 +5,7 @@
 import { LabError } from '../../errors.js';
 import type { FaultKind, LabEnvironment } from '../../environments/labEnvironment.js';
 import { findNode } from '../postgres/connect.js';
-import type { FaultInjected } from '../postgres/drillTypes.js';
+import type { FaultInjected } from '../postgres/drill/drillTypes.js';
 
 export interface GroupRecovery {
   readonly node: string;

@@ -5,7 +5,7 @@ import { heartbeatIfActivity } from '../activityContext.js';
 import type { ActivityDeps } from '../index.js';
 import { fenceMember, planFailover, promoteMember, rebuildMember, takeOverGroup, updateGroupNode } from './failoverSteps.js';
 import type { FailoverPlan, NodeUpdate, SwitchoverOutcome, TakeoverOutcome, WatchOutcome } from './failoverTypes.js';
-import type { FaultInjected } from '../postgres/drillTypes.js';
+import type { FaultInjected } from '../postgres/drill/drillTypes.js';
 import { groupRecovery, healNodeFault, type GroupRecovery } from './drillFaults.js';
 import { requireHa } from './memberClient.js';
 import { switchoverGroup } from './switchover.js';

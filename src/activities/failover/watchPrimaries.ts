@@ -25,8 +25,6 @@ export interface WatchOptions {
   readonly skip?: readonly string[];
 }
 
-export { WATCH_DEFAULTS } from './watchDefaults.js';
-
 const PROBE_TIMEOUT_MS = 250;
 /** While a primary fails, the next probe comes this soon (one refused connection is no loss, two are). */
 const FAILING_INTERVAL_MS = 20;

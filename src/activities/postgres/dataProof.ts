@@ -6,7 +6,7 @@
  */
 import { escapeIdentifier, type Client } from 'pg';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
-import type { DataSnapshot, TableSnapshot } from '../../workflows/rebalanceTypes.js';
+import type { DataSnapshot, TableSnapshot } from '../../workflows/rebalance/rebalanceTypes.js';
 import { heartbeatIfActivity } from '../activityContext.js';
 import { coordinatorOf, withNodeClient } from './connect.js';
 import { assertCitusExtension } from './databaseAndExtension.js';

@@ -5,7 +5,7 @@
  * primary did), so "placements unchanged" still compares like with like.
  */
 import type { GroupRecovery } from '../../activities/failover/drillFaults.js';
-import type { ClusterFingerprint } from '../../activities/postgres/drillTypes.js';
+import type { ClusterFingerprint } from '../../activities/postgres/drill/drillTypes.js';
 import type { CheckResult } from '../../activities/results.js';
 
 export type RecoveryExpectation = 'restart' | 'failover';

@@ -16,7 +16,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { LabActivities } from '../../activities/index.js';
-import { WATCH_DEFAULTS } from '../../activities/failover/watchDefaults.js';
+import { WATCH_DEFAULTS } from './watchDefaults.js';
 import { LAB_CLUSTER, LAB_ENV } from '../../temporal/searchAttributes.js';
 import { labWorkflowId } from '../inputs.js';
 import { FAILOVER_TAKEOVER_PATCH } from '../patches.js';
