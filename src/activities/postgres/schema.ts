@@ -53,7 +53,7 @@ export const TABLE_PLAN: readonly TablePlan[] = [
 export const TABLES = TABLE_PLAN.map((t) => t.table);
 
 export const SCHEMA_SQL_PATH = fileURLToPath(new URL('../../../sql/schema.sql', import.meta.url));
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url));
 
 /** Every DDL file deploy applies, in order: the seed schema, then each migration by file name. */
 export function schemaSqlFiles(): string[] {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const DASHBOARD_SOURCE_DIR = fileURLToPath(new URL('../../dashboard', import.meta.url));
+export const DASHBOARD_SOURCE_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
 /** dist/ is git-ignored: the bundle is built by `npm run setup` (and the tests), never committed. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashboard/', import.meta.url));
 

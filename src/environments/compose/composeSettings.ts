@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { LabSpec } from '../../config/labSpec.js';
 import { settingsFromEnv } from '../settingsFromEnv.js';
 
-export const COMPOSE_DIR = fileURLToPath(new URL('../../../infra/compose', import.meta.url));
+export const COMPOSE_DIR = fileURLToPath(new URL('../../../infra/compose/', import.meta.url));
 
 export interface ComposeSettings {
   /** `citus-lab-<cluster>` unless CITUS_LAB_COMPOSE_PROJECT says otherwise. */

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { LabError } from '../../errors.js';
 import { CLUSTER_LABEL, COORDINATOR_SET, POSTGRES_CONTAINER, WORKER_SET } from './labObjects.js';
 
-export const K8S_MANIFEST_DIR = fileURLToPath(new URL('../../../infra/k8s', import.meta.url));
+export const K8S_MANIFEST_DIR = fileURLToPath(new URL('../../../infra/k8s/', import.meta.url));
 const EXTERNAL_SERVICE = `${COORDINATOR_SET}-external`;
 /** The FHIR API's Deployment and Service (infra/k8s/30-api.yaml) carry this name label. */
 export const API_APP = 'citus-lab-api';

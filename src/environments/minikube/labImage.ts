@@ -17,7 +17,7 @@ import type { ProgressReporter } from '../labEnvironment.js';
 import { outputTail, runToolChecked, type ToolResult } from '../platformTool.js';
 import type { MinikubeCli } from './minikubeCli.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const IMAGE_DIR = path.join(REPO_ROOT, 'infra', 'postgres-citus');
 export const IMAGE_REPOSITORY = 'citus-lab/postgres-citus';
 const CITUS_VERSION = '12.1';

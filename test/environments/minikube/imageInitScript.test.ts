@@ -10,7 +10,7 @@ import { findPgBinaries } from '../../../src/environments/local/pgBinaries.js';
 import { describeIfCitus } from '../../support/citus.js';
 import { connectNode, startTempLab, type TempLab } from '../../support/localLab.js';
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const SCRIPT = path.join(repo, 'infra', 'postgres-citus', 'initdb', '010-citus-lab-database.sh');
 
 describeIfCitus('the lab image’s init script', () => {
