@@ -63,7 +63,7 @@ kube_bins=(kube-apiserver kube-controller-manager kube-scheduler)
 kube_missing=()
 for b in "${kube_bins[@]}"; do has_version "$b" "Kubernetes ${KUBE_VERSION//./\\.}\$" || kube_missing+=("$b"); done
 if [ ${#kube_missing[@]} -gt 0 ]; then
-  log "building ${kube_missing[*]} $KUBE_VERSION from the Go module proxy (cold: ~12 minutes on 2 busy cores)"
+  log "building ${kube_missing[*]} $KUBE_VERSION from the Go module proxy (cold: ~8 minutes on 2 idle cores, far longer on busy ones)"
   mkdir -p "$work/kube" "$work/out"
   kube_gomod="$(cd "$work/kube" && go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" |
     sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"

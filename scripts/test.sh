@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # A real Kubernetes control plane for the Kubernetes tests (kube-apiserver & co. from the Go module
-# proxy, KWOK for fake nodes), cached outside the repository: ~10-12 minutes cold, seconds after.
+# proxy, KWOK for fake nodes), cached outside the repository: ~8 minutes cold on 2 idle cores, seconds after.
 if [ -n "${CITUS_LAB_SKIP_K8S_TOOLS:-}" ]; then
   echo "test: skipping the Kubernetes test binaries (CITUS_LAB_SKIP_K8S_TOOLS is set): those tests will skip" >&2
 else
-  echo "test: Kubernetes test binaries (cold: ~10-12 minutes, then reused)" >&2
+  echo "test: Kubernetes test binaries (cold: ~8 minutes on 2 idle cores, then reused)" >&2
   bash scripts/k8s-test-tools.sh >/dev/null
   echo "test: Kubernetes test binaries present" >&2
 fi
