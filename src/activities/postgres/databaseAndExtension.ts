@@ -63,7 +63,9 @@ export function citusMissing(err: unknown, nodeName: string): LabError | undefin
       { cause: err },
     );
   }
-  if (/could not open extension control file|citus\.so|could not access file "citus"/i.test(message)) {
+  // PostgreSQL 15.20 says `extension "citus" is not available` (the control file path moved to the
+  // detail); earlier minor versions said `could not open extension control file`.
+  if (/could not open extension control file|extension "citus" is not available|citus\.so|could not access file "citus"/i.test(message)) {
     return new LabError(
       'CitusNotInstalled',
       `${nodeName} has no Citus extension (${message}): install Citus for this PostgreSQL version on the node ` +
