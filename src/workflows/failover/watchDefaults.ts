@@ -1,4 +1,4 @@
-/** WatchLab's probe defaults, with the workflow that uses them (pure constants: the activities read them from here). */
+/** WatchLab's probe defaults: pure constants, kept with the workflow that fills them in. */
 export const WATCH_DEFAULTS = {
   intervalMs: 50,
   failures: 2,
