@@ -5,31 +5,17 @@
  * ports where this lab does not listen. A `--base-port` that differs from the recorded one is refused,
  * as deploy's provision step refuses it.
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { parseLabSpec, type LabSpec } from '../config/labSpec.js';
+import { basePortMismatch, readRecordedPorts, type RecordedPorts } from '../environments/local/labChecks.js';
 import { labLayout } from '../environments/local/labLayout.js';
-import { LabError } from '../errors.js';
 import { readSpecInput } from './options.js';
 
-const recordedPorts = z.object({ basePort: z.number().int(), apiPort: z.number().int().optional() });
-
 /** The ports in a local lab's `lab.json`; undefined when there is none (or it is unreadable: provision says so). */
-export function recordedPortsOf(spec: LabSpec): z.infer<typeof recordedPorts> | undefined {
+export function recordedPortsOf(spec: LabSpec): RecordedPorts | undefined {
   if (spec.env !== 'local') return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(labLayout(spec).labFile, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = recordedPorts.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const recorded = readRecordedPorts(labLayout(spec));
+  return recorded === 'damaged' ? undefined : recorded;
 }
 
 /** `raw` (readSpecInput's) as a spec, with the recorded ports where the command named none. */
@@ -37,13 +23,7 @@ export function withRecordedPorts(raw: ReturnType<typeof readSpecInput>): LabSpe
   const spec = parseLabSpec(raw);
   const recorded = recordedPortsOf(spec);
   if (!recorded) return spec;
-  if (raw.basePort !== undefined && recorded.basePort !== spec.basePort) {
-    throw new LabError(
-      'ConfigInvalid',
-      `Lab "${spec.cluster}" already exists in ${labLayout(spec).clusterDir} with base port ${recorded.basePort}, not ${spec.basePort}: ` +
-        `run with --base-port ${recorded.basePort} (or without it), or pick another --cluster.`,
-    );
-  }
+  if (raw.basePort !== undefined && recorded.basePort !== spec.basePort) throw basePortMismatch(spec, labLayout(spec), recorded.basePort, true);
   const apiPort = raw.apiPort === undefined ? recorded.apiPort : undefined;
   return parseLabSpec({ ...raw, basePort: recorded.basePort, ...(apiPort !== undefined ? { apiPort } : {}) });
 }

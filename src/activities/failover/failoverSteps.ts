@@ -9,23 +9,26 @@ import type { RebuildResult } from '../../environments/haControl.js';
 import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { connectNode, coordinatorOf, errorMessage, queryError, withNodeClient } from '../postgres/connect.js';
 import type { FailoverPlan, MemberPosition, NodeUpdate, TakeoverOutcome } from './failoverTypes.js';
-import { lsnValue, requireHa, withMemberClient } from './memberClient.js';
+import { mostAdvanced, requireHa, withMemberClient } from './memberClient.js';
 
 const POSITION_TIMEOUT_MS = 1_500;
 /** How long citus_update_node waits for competing locks before it cancels their holders (force => true). */
 export const LOCK_COOLDOWN_MS = 200;
 
+/** Where a member stands: in recovery or not, and how far its WAL goes (replayed on a standby, written on a primary). */
+export const MEMBER_POSITION_SQL = `SELECT pg_is_in_recovery() AS r,
+  CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn`;
+
+/** A row of MEMBER_POSITION_SQL as the member's position. */
+export function positionOf(member: string, row: Record<string, unknown> | undefined): MemberPosition {
+  return { member, inRecovery: row?.r === true, lsn: typeof row?.lsn === 'string' ? row.lsn : '0/0' };
+}
+
 export async function memberPosition(env: LabEnvironment, member: string): Promise<MemberPosition> {
   return withMemberClient(
     env,
     member,
-    async (client) => {
-      const { rows } = await client.query<{ r: boolean; lsn: string }>(
-        `SELECT pg_is_in_recovery() AS r,
-                CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn`,
-      );
-      return { member, inRecovery: rows[0]?.r === true, lsn: rows[0]?.lsn ?? '0/0' };
-    },
+    async (client) => positionOf(member, (await client.query<Record<string, unknown>>(MEMBER_POSITION_SQL)).rows[0]),
     { connectTimeoutMs: POSITION_TIMEOUT_MS, statementTimeoutMs: POSITION_TIMEOUT_MS },
   );
 }
@@ -46,7 +49,7 @@ export async function planFailover(env: LabEnvironment, group: string, target?: 
   }
   // A standby already out of recovery was promoted by an earlier, interrupted attempt: finish with it.
   const promoted = positions.find((p) => !p.inRecovery);
-  const best = promoted ?? [...positions].sort((a, b) => (lsnValue(b.lsn) > lsnValue(a.lsn) ? 1 : lsnValue(b.lsn) < lsnValue(a.lsn) ? -1 : 0))[0];
+  const best = promoted ?? (positions.length > 0 ? mostAdvanced(positions) : undefined);
   if (!best) {
     throw new LabError('NodeNotReady', `No standby of ${group} answers${target ? ` (asked for ${target})` : ''}: nothing to fail over to.`, {
       details: { group, members: members.map((m) => m.name) },

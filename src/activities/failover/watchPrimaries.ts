@@ -13,6 +13,7 @@ import type { LabEnvironment } from '../../environments/labEnvironment.js';
 import { cancellationSignalIfActivity, heartbeatIfActivity } from '../activityContext.js';
 import type { MemberPosition, PrimaryLoss, WatchOutcome } from './failoverTypes.js';
 import { mostAdvanced, requireHa } from './memberClient.js';
+import { MEMBER_POSITION_SQL, positionOf } from './failoverSteps.js';
 import { ProbeSessions } from './probeSessions.js';
 
 export interface WatchOptions {
@@ -37,27 +38,19 @@ interface Failing {
 }
 
 export async function watchPrimaries(env: LabEnvironment, options: WatchOptions): Promise<WatchOutcome> {
-  requireHa(env);
-  const signal = cancellationSignalIfActivity();
-  const deadline = Date.now() + options.maxDurationMs;
-  const failing = new Map<string, Failing>();
   const sessions = new ProbeSessions(env, PROBE_TIMEOUT_MS);
   try {
-    return await watch(env, options, sessions, failing, deadline, signal);
+    return await watch(env, options, sessions);
   } finally {
     sessions.close();
   }
 }
 
-async function watch(
-  env: LabEnvironment,
-  options: WatchOptions,
-  sessions: ProbeSessions,
-  failing: Map<string, Failing>,
-  deadline: number,
-  signal: AbortSignal | undefined,
-): Promise<WatchOutcome> {
+async function watch(env: LabEnvironment, options: WatchOptions, sessions: ProbeSessions): Promise<WatchOutcome> {
   const ha = requireHa(env);
+  const signal = cancellationSignalIfActivity();
+  const deadline = Date.now() + options.maxDurationMs;
+  const failing = new Map<string, Failing>();
   let probes = 0;
   while (Date.now() < deadline) {
     if (!ha.labRunning()) return { kind: 'stopped' };
@@ -70,7 +63,7 @@ async function watch(
         // The standbys too, every round: their sessions stay open (a fresh one under load can take
         // longer than the probe timeout) and their positions make the plan the failover starts with.
         const standbys = members.filter((m) => !m.primary && !m.fenced && m.running && !m.frozen);
-        const [primaryProbe, ...standbyProbes] = await Promise.all([sessions.probe(primary.name), ...standbys.map((s) => sessions.probe(s.name, POSITION_SQL))]);
+        const [primaryProbe, ...standbyProbes] = await Promise.all([sessions.probe(primary.name), ...standbys.map((s) => sessions.probe(s.name, MEMBER_POSITION_SQL))]);
         probes += 1 + standbys.length;
         const error = primaryProbe?.error;
         if (error === undefined) {
@@ -83,7 +76,7 @@ async function watch(
         failing.set(group, current);
         const positions = standbys.flatMap((s, i): MemberPosition[] => {
           const row = standbyProbes[i]?.row;
-          return row ? [{ member: s.name, inRecovery: row.r === true, lsn: typeof row.lsn === 'string' ? row.lsn : '0/0' }] : [];
+          return row ? [positionOf(s.name, row)] : [];
         });
         return lossIf(env, group, current, options, now, positions);
       }),
@@ -95,9 +88,6 @@ async function watch(
   }
   return { kind: 'quiet', probes };
 }
-
-const POSITION_SQL = `SELECT pg_is_in_recovery() AS r,
-  CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn`;
 
 function lossIf(env: LabEnvironment, group: string, f: Failing, options: WatchOptions, now: number, answering: MemberPosition[]): PrimaryLoss | undefined {
   const ha = requireHa(env);

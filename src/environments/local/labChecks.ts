@@ -49,32 +49,45 @@ export function assertDataDirUsable(dataDir: string, layout: LabLayout, user: Se
   }
 }
 
-const recordedPorts = z.object({ basePort: z.number().int() });
+const recordedPortsSchema = z.object({ basePort: z.number().int(), apiPort: z.number().int().optional() });
+export type RecordedPorts = z.infer<typeof recordedPortsSchema>;
 
-/** A lab keeps the ports it was created with; a different --base-port would orphan its running nodes. */
-export function assertSamePorts(spec: LabSpec, layout: LabLayout): void {
+/** The ports in a lab's `lab.json`: undefined when it was never provisioned, `'damaged'` when unreadable. */
+export function readRecordedPorts(layout: LabLayout): RecordedPorts | 'damaged' | undefined {
   let text: string;
   try {
     text = fs.readFileSync(layout.labFile, 'utf8');
   } catch {
-    return; // never provisioned: any ports will do
+    return undefined;
   }
-  let recorded: z.infer<typeof recordedPorts>;
   try {
-    recorded = recordedPorts.parse(JSON.parse(text));
+    const parsed = recordedPortsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : 'damaged';
   } catch {
+    return 'damaged';
+  }
+}
+
+/** The refusal of a --base-port other than the one the lab was created with. */
+export function basePortMismatch(spec: LabSpec, layout: LabLayout, recordedBasePort: number, orWithout = false): LabError {
+  return new LabError(
+    'ConfigInvalid',
+    `Lab "${spec.cluster}" already exists in ${layout.clusterDir} with base port ${recordedBasePort}, not ${spec.basePort}: ` +
+      `run with --base-port ${recordedBasePort}${orWithout ? ' (or without it)' : ''}, or pick another --cluster.`,
+  );
+}
+
+/** A lab keeps the ports it was created with; a different --base-port would orphan its running nodes. */
+export function assertSamePorts(spec: LabSpec, layout: LabLayout): void {
+  const recorded = readRecordedPorts(layout);
+  if (recorded === undefined) return; // never provisioned: any ports will do
+  if (recorded === 'damaged') {
     throw new LabError(
       'ConfigInvalid',
       `${layout.labFile} is damaged: remove the lab with teardown --remove-data, or pick another --cluster.`,
     );
   }
-  if (recorded.basePort !== spec.basePort) {
-    throw new LabError(
-      'ConfigInvalid',
-      `Lab "${spec.cluster}" already exists in ${layout.clusterDir} with base port ${recorded.basePort}, not ${spec.basePort}: ` +
-        `run with --base-port ${recorded.basePort}, or pick another --cluster.`,
-    );
-  }
+  if (recorded.basePort !== spec.basePort) throw basePortMismatch(spec, layout, recorded.basePort);
 }
 
 /** A port is fine when free, or when the process on it is this lab's own node. */

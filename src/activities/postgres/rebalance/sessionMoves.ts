@@ -26,12 +26,11 @@
  * transaction per shard group. A retry after a dead worker first waits for the moves its
  * predecessor's session may still be running, then asks for a new plan, which holds only what is left.
  */
-import { Context } from '@temporalio/activity';
 import type { Client } from 'pg';
 import { LabError } from '../../../errors.js';
 import type { LabEnvironment } from '../../../environments/labEnvironment.js';
 import type { JobProgress, RunningMove, SessionMovesRequest } from '../../../workflows/rebalance/rebalanceTypes.js';
-import { cancellationSignalIfActivity, heartbeatIfActivity } from '../../activityContext.js';
+import { attemptIfActivity, cancellationSignalIfActivity, heartbeatIfActivity } from '../../activityContext.js';
 import { coordinatorOf, errorMessage, withNodeClient } from '../connect.js';
 import { assertCitusExtension } from '../databaseAndExtension.js';
 import { labWorker, readCitusNodes, type CitusNode } from '../citusNodes.js';
@@ -101,22 +100,14 @@ export async function readMovePlan(client: Client, drainOnly: boolean, from?: { 
   return moves;
 }
 
-/** Pids of sessions still running our moves (a previous attempt's, whose worker died). */
-async function ourSessions(client: Client): Promise<number[]> {
+/** Pids of other sessions still running moves: ours (a previous attempt's, whose worker died) or Citus' loopback ones. */
+async function activeMoveSessions(client: Client): Promise<number[]> {
   const { rows } = await client.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity
       WHERE (application_name = $1 OR application_name LIKE $2) AND state = 'active' AND pid <> pg_backend_pid()`,
     [APPLICATION_NAME, CITUS_MOVE_BACKENDS],
   );
   return rows.map((r) => r.pid);
-}
-
-function previousAttempt(): boolean {
-  try {
-    return Context.current().info.attempt > 1;
-  } catch {
-    return false;
-  }
 }
 
 /** The phase Citus reports for the move in flight (Copying Data, Catching Up, ...), if it says. */
@@ -176,8 +167,8 @@ export async function moveShardsInSession(
     };
 
     // A predecessor's session keeps moving after its worker died: let it finish its move first.
-    if (previousAttempt()) {
-      while ((await ourSessions(watcher)).length) {
+    if (attemptIfActivity() > 1) {
+      while ((await activeMoveSessions(watcher)).length) {
         await report('running');
         await new Promise((r) => setTimeout(r, PROGRESS_MS));
       }
@@ -287,12 +278,7 @@ export async function stopSessionMoves(client: Client): Promise<number> {
   );
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   for (;;) {
-    const { rows } = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity
-        WHERE (application_name = $1 OR application_name LIKE $2) AND state = 'active' AND pid <> pg_backend_pid()`,
-      [APPLICATION_NAME, CITUS_MOVE_BACKENDS],
-    );
-    if (Number(rows[0]?.n ?? 0) === 0) return rowCount ?? 0;
+    if ((await activeMoveSessions(client)).length === 0) return rowCount ?? 0;
     if (Date.now() > deadline) throw new LabError('CommandFailed', 'shard moves of a cancelled session are still running a minute after pg_cancel_backend.');
     heartbeatIfActivity({ stoppingSessionMoves: true });
     await new Promise((r) => setTimeout(r, 250));
